@@ -1,0 +1,19 @@
+/** Where a command writes; injected so tests capture output without spawning a process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** True when stdout is a terminal: progress bars redraw in place, else plain lines. */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface Command {
+  name: string;
+  /** One line for the help listing. */
+  summary: string;
+  /** The usage line(s), printed with a usage error. */
+  usage: string;
+  /** Returns the exit code: 0 success, 1 a finding (invalid file, failed grade), 2 usage or unreadable. */
+  run(args: string[], io: CliIo): Promise<number>;
+}

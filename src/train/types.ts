@@ -1,0 +1,66 @@
+import type { OptimizerName } from '../spec/types.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** The engine a run used, recorded in every result. */
+export interface BackendInfo {
+  name: BackendName;
+  /** The tfjs version of the backend package. */
+  version: string;
+  /** Which package or build provided it, e.g. "@tensorflow/tfjs-node-gpu", "wasm simd". */
+  detail: string;
+}
+
+/** Settings an experiment trains with, after the rubric's defaults are applied. */
+export interface ResolvedTraining {
+  optimizer: OptimizerName;
+  lr: number;
+  batch_size: number;
+  momentum: number;
+  weight_decay: number;
+  epochs: number;
+}
+
+export interface EpochStats {
+  epoch: number;
+  /** Mean training cross-entropy over the epoch. */
+  loss: number;
+  /** Training accuracy over the epoch, percent. */
+  accuracy: number;
+  seconds: number;
+  images: number;
+}
+
+/**
+ * ok: trained the full budget and evaluated.
+ * diverged: loss became NaN or Inf; training stopped.
+ * timeout: the experiment's time limit stopped it.
+ * error: it could not be built or trained (the message says why).
+ */
+export type ExperimentStatus = 'ok' | 'diverged' | 'timeout' | 'error';
+
+export interface TrainOutcome {
+  name: string;
+  status: ExperimentStatus;
+  /** Why it did not end "ok", in words a student can act on. */
+  message?: string;
+  epochs: EpochStats[];
+  /** Percent on the evaluated test images; absent unless evaluation ran. */
+  testAccuracy?: number;
+  testLoss?: number;
+  /** Trainable parameters of the built tfjs model. */
+  params: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainProgress {
+  experiment: string;
+  epoch: number;
+  epochs: number;
+  /** Images seen so far in this epoch, and in all. */
+  seen: number;
+  total: number;
+  loss: number;
+  imagesPerSecond: number;
+}
