@@ -12,4 +12,6 @@ export interface ObjectStore {
     options?: { contentType?: string; ifNoneMatch?: boolean },
   ): Promise<boolean>;
   list(prefix: string): Promise<string[]>;
+  /** Removes the object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
 }

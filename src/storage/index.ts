@@ -1,0 +1,10 @@
+export { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
+export { FileSystemObjectStore } from './fs-store.js';
+export { LOOPBACK_CREDENTIALS, type LoopbackS3, startLoopbackS3 } from './loopback-s3.js';
+export {
+  createS3Client,
+  type S3ClientSettings,
+  S3ObjectStore,
+  type S3ObjectStoreOptions,
+} from './s3-store.js';
+export type { ObjectStore } from './types.js';
