@@ -1,0 +1,56 @@
+import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { LaunchError } from './errors.js';
+import { jobEnvironment } from './job-environment.js';
+import type { GradeJobRequest, JobLauncher, LaunchedJob } from './types.js';
+
+export interface BatchLauncherOptions {
+  jobQueue: string;
+  jobDefinition: string;
+  client?: BatchClient;
+}
+
+/** Batch job names: up to 128 letters, digits, hyphens and underscores, starting alphanumeric. */
+export function batchJobName(submissionKey: string): string {
+  const base = submissionKey
+    .replace(/^submissions\//, '')
+    .replace(/\.json$/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return `grade-${base}`.slice(0, 128);
+}
+
+/** Starts one AWS Batch job per submission; the job definition names the grader image. */
+export class BatchLauncher implements JobLauncher {
+  private readonly client: BatchClient;
+
+  constructor(private readonly options: BatchLauncherOptions) {
+    this.client = options.client ?? new BatchClient({});
+  }
+
+  async launch(request: GradeJobRequest): Promise<LaunchedJob> {
+    let jobId: string | undefined;
+    try {
+      const response = await this.client.send(
+        new SubmitJobCommand({
+          jobName: batchJobName(request.submission.key),
+          jobQueue: this.options.jobQueue,
+          jobDefinition: this.options.jobDefinition,
+          containerOverrides: {
+            environment: Object.entries(jobEnvironment(request)).map(([name, value]) => ({
+              name,
+              value,
+            })),
+          },
+        }),
+      );
+      jobId = response.jobId;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LaunchError(`cannot submit a Batch job for ${request.submission.key}: ${reason}`, {
+        cause: error,
+      });
+    }
+    if (!jobId) throw new LaunchError(`Batch returned no job id for ${request.submission.key}`);
+    return { id: jobId, launcher: 'batch' };
+  }
+}

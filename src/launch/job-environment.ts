@@ -1,0 +1,44 @@
+import { JobEnvironmentError } from './errors.js';
+import type { GradeJobRequest } from './types.js';
+
+/**
+ * The variables that tell a grading job what to grade. Every launcher passes them the same way,
+ * and on-job-failed reads them back from the Batch event, so the names live here once.
+ */
+export const JOB_ENV = {
+  submissionBucket: 'AUTOGRADER_SUBMISSION_BUCKET',
+  submissionKey: 'AUTOGRADER_SUBMISSION_KEY',
+  submissionVersion: 'AUTOGRADER_SUBMISSION_VERSION',
+  resultBucket: 'AUTOGRADER_RESULT_BUCKET',
+  resultKey: 'AUTOGRADER_RESULT_KEY',
+} as const;
+
+export function jobEnvironment(request: GradeJobRequest): Record<string, string> {
+  return {
+    [JOB_ENV.submissionBucket]: request.submission.bucket,
+    [JOB_ENV.submissionKey]: request.submission.key,
+    ...(request.submission.versionId
+      ? { [JOB_ENV.submissionVersion]: request.submission.versionId }
+      : {}),
+    [JOB_ENV.resultBucket]: request.result.bucket,
+    [JOB_ENV.resultKey]: request.result.key,
+  };
+}
+
+/** The request a job's variables describe; names each one that is missing. */
+export function parseJobEnvironment(vars: Record<string, string | undefined>): GradeJobRequest {
+  const required = (name: string): string => {
+    const value = vars[name]?.trim();
+    if (!value) throw new JobEnvironmentError(`the job environment lacks ${name}`);
+    return value;
+  };
+  const versionId = vars[JOB_ENV.submissionVersion]?.trim();
+  return {
+    submission: {
+      bucket: required(JOB_ENV.submissionBucket),
+      key: required(JOB_ENV.submissionKey),
+      ...(versionId ? { versionId } : {}),
+    },
+    result: { bucket: required(JOB_ENV.resultBucket), key: required(JOB_ENV.resultKey) },
+  };
+}

@@ -1,0 +1,261 @@
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  BatchLauncher,
+  batchJobName,
+  DockerLauncher,
+  type GradeJobRequest,
+  InProcessLauncher,
+  JOB_ENV,
+  JobEnvironmentError,
+  jobEnvironment,
+  LaunchError,
+  parseJobEnvironment,
+  type Spawn,
+} from '../../src/launch/index.js';
+
+const request: GradeJobRequest = {
+  submission: { bucket: 'subs', key: 'submissions/alice/my net.json', versionId: 'v1' },
+  result: { bucket: 'results', key: 'results/alice/my net.json' },
+};
+
+describe('job environment', () => {
+  it('round-trips a request through the variables', () => {
+    // Prepare
+    const vars = jobEnvironment(request);
+    // Act
+    const parsed = parseJobEnvironment(vars);
+    // Assess
+    expect(parsed).toEqual(request);
+    expect(vars[JOB_ENV.submissionVersion]).toBe('v1');
+  });
+
+  it('omits the version of an unversioned object', () => {
+    // Prepare
+    const unversioned = { ...request, submission: { bucket: 'subs', key: 'submissions/a/b.json' } };
+    // Act
+    const parsed = parseJobEnvironment(jobEnvironment(unversioned));
+    // Assess
+    expect(parsed.submission).toEqual({ bucket: 'subs', key: 'submissions/a/b.json' });
+  });
+
+  it('names the variable that is missing', () => {
+    // Prepare
+    const vars: Record<string, string | undefined> = jobEnvironment(request);
+    vars[JOB_ENV.resultKey] = ' ';
+    // Act
+    const parse = () => parseJobEnvironment(vars);
+    // Assess
+    expect(parse).toThrow(JobEnvironmentError);
+    expect(parse).toThrow(/lacks AUTOGRADER_RESULT_KEY/);
+  });
+});
+
+describe('BatchLauncher', () => {
+  const batch = mockClient(BatchClient);
+  beforeEach(() => {
+    batch.reset();
+  });
+
+  it('submits one job with the submission in its environment', async () => {
+    // Prepare
+    batch.on(SubmitJobCommand).resolves({ jobId: 'job-123', jobName: 'x', jobArn: 'arn' });
+    const launcher = new BatchLauncher({
+      jobQueue: 'queue',
+      jobDefinition: 'grader:3',
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    const job = await launcher.launch(request);
+    // Assess
+    expect(job).toEqual({ id: 'job-123', launcher: 'batch' });
+    const calls = batch.commandCalls(SubmitJobCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.jobQueue).toBe('queue');
+    expect(input?.jobDefinition).toBe('grader:3');
+    expect(input?.jobName).toBe('grade-alice-my-net');
+    expect(input?.containerOverrides?.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'AUTOGRADER_SUBMISSION_BUCKET', value: 'subs' },
+        { name: 'AUTOGRADER_SUBMISSION_KEY', value: 'submissions/alice/my net.json' },
+        { name: 'AUTOGRADER_SUBMISSION_VERSION', value: 'v1' },
+        { name: 'AUTOGRADER_RESULT_BUCKET', value: 'results' },
+        { name: 'AUTOGRADER_RESULT_KEY', value: 'results/alice/my net.json' },
+      ]),
+    );
+  });
+
+  it('wraps a refused submission in a LaunchError that names the key', async () => {
+    // Prepare
+    batch.on(SubmitJobCommand).rejects(new Error('Rate exceeded'));
+    const launcher = new BatchLauncher({
+      jobQueue: 'queue',
+      jobDefinition: 'grader',
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    const launch = launcher.launch(request);
+    // Assess
+    await expect(launch).rejects.toThrow(LaunchError);
+    await expect(launch).rejects.toThrow(/submissions\/alice\/my net.json: Rate exceeded/);
+  });
+
+  it.each([
+    { description: 'plain name', key: 'submissions/bob/net.json', name: 'grade-bob-net' },
+    { description: 'odd characters', key: 'submissions/ö ü/a.b.json', name: 'grade-a-b' },
+    { description: 'very long key', key: `submissions/${'x'.repeat(300)}.json`, name: null },
+  ])('makes a valid Batch job name from a $description', ({ key, name }) => {
+    // Act
+    const jobName = batchJobName(key);
+    // Assess
+    expect(jobName).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/);
+    if (name !== null) expect(jobName).toBe(name);
+  });
+});
+
+/** A child process that records nothing itself: the test drives its events. */
+function fakeChild(): ChildProcess {
+  return new EventEmitter() as ChildProcess;
+}
+
+describe('DockerLauncher', () => {
+  it('runs the image with all GPUs, the job variables as values and credentials by name', async () => {
+    // Prepare
+    const calls: { command: string; args: string[] }[] = [];
+    const child = fakeChild();
+    const spawn: Spawn = (command, args) => {
+      calls.push({ command, args });
+      queueMicrotask(() => child.emit('spawn'));
+      return child;
+    };
+    const launcher = new DockerLauncher({
+      image: 'cifar10-autograder:1',
+      gpus: 'all',
+      network: 'host',
+      env: { AUTOGRADER_S3_ENDPOINT: 'http://127.0.0.1:4568' },
+      spawn,
+      makeId: () => 'autograder-test',
+    });
+    // Act
+    const job = await launcher.launch(request);
+    child.emit('exit', 0, null);
+    const code = await job.finished;
+    // Assess
+    expect(code).toBe(0);
+    expect(job.id).toBe('autograder-test');
+    expect(calls).toEqual([
+      {
+        command: 'docker',
+        args: [
+          'run',
+          '--rm',
+          '--name',
+          'autograder-test',
+          '--gpus',
+          'all',
+          '--network',
+          'host',
+          '--env',
+          'AUTOGRADER_S3_ENDPOINT=http://127.0.0.1:4568',
+          '--env',
+          'AUTOGRADER_SUBMISSION_BUCKET=subs',
+          '--env',
+          'AUTOGRADER_SUBMISSION_KEY=submissions/alice/my net.json',
+          '--env',
+          'AUTOGRADER_SUBMISSION_VERSION=v1',
+          '--env',
+          'AUTOGRADER_RESULT_BUCKET=results',
+          '--env',
+          'AUTOGRADER_RESULT_KEY=results/alice/my net.json',
+          '--env',
+          'AWS_REGION',
+          '--env',
+          'AWS_DEFAULT_REGION',
+          '--env',
+          'AWS_ACCESS_KEY_ID',
+          '--env',
+          'AWS_SECRET_ACCESS_KEY',
+          '--env',
+          'AWS_SESSION_TOKEN',
+          'cifar10-autograder:1',
+        ],
+      },
+    ]);
+  });
+
+  it('reports a container killed by a signal as a failure', async () => {
+    // Prepare
+    const child = fakeChild();
+    const launcher = new DockerLauncher({
+      image: 'img',
+      spawn: () => {
+        queueMicrotask(() => child.emit('spawn'));
+        return child;
+      },
+    });
+    // Act
+    const job = await launcher.launch(request);
+    child.emit('exit', null, 'SIGKILL');
+    // Assess
+    await expect(job.finished).resolves.toBe(128);
+  });
+
+  it('fails the launch when docker cannot start', async () => {
+    // Prepare
+    const child = fakeChild();
+    const launcher = new DockerLauncher({
+      image: 'img',
+      spawn: () => {
+        queueMicrotask(() => child.emit('error', new Error('spawn docker ENOENT')));
+        return child;
+      },
+    });
+    // Act
+    const launch = launcher.launch(request);
+    // Assess
+    await expect(launch).rejects.toThrow(/cannot run docker: spawn docker ENOENT/);
+  });
+});
+
+describe('InProcessLauncher', () => {
+  it('runs jobs one at a time, in launch order', async () => {
+    // Prepare
+    const log: string[] = [];
+    const launcher = new InProcessLauncher(async (_request, id) => {
+      log.push(`start ${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log.push(`end ${id}`);
+      return 0;
+    });
+    // Act
+    const jobs = await Promise.all([launcher.launch(request), launcher.launch(request)]);
+    const codes = await Promise.all(jobs.map((job) => job.finished));
+    // Assess
+    expect(jobs.map((job) => job.id)).toEqual(['local-1', 'local-2']);
+    expect(codes).toEqual([0, 0]);
+    expect(log).toEqual(['start local-1', 'end local-1', 'start local-2', 'end local-2']);
+  });
+
+  it('turns a job that throws into exit code 1 and reports the error, and keeps going', async () => {
+    // Prepare
+    const errors: string[] = [];
+    const launcher = new InProcessLauncher(
+      async (_request, id) => {
+        if (id === 'local-1') throw new Error('boom');
+        return 0;
+      },
+      (error, id) => errors.push(`${id}: ${(error as Error).message}`),
+    );
+    // Act
+    const first = await launcher.launch(request);
+    const second = await launcher.launch(request);
+    // Assess
+    await expect(first.finished).resolves.toBe(1);
+    await expect(second.finished).resolves.toBe(0);
+    expect(errors).toEqual(['local-1: boom']);
+  });
+});
