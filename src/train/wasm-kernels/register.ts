@@ -1,0 +1,51 @@
+import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import {
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+} from './depthwise-backprop.js';
+import { WasmKernelError } from './errors.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+
+/** Kernel names this module supplies for the wasm backend. */
+export const WASM_FILL_IN_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'MaxPoolGrad',
+] as const;
+
+const registered = new Set<KernelConfig['kernelFunc']>();
+
+/**
+ * Registers the gradient fill-ins as wasm kernels, replacing missing or faulty built-ins, so
+ * tfjs's own gradient functions train conv nets on wasm unchanged. Call it after
+ * @tensorflow/tfjs-backend-wasm is imported (its import registers the built-ins, which would
+ * otherwise overwrite these) and before training. Calling it again does nothing.
+ */
+export function registerWasmKernels(): void {
+  if (getKernel('Conv2D', 'wasm') === undefined) {
+    throw new WasmKernelError(
+      'import @tensorflow/tfjs-backend-wasm before registering the wasm gradient kernels',
+    );
+  }
+  const current = getKernel('Conv2DBackpropInput', 'wasm');
+  if (current !== undefined && registered.has(current.kernelFunc)) return;
+  const configs = [
+    conv2dBackpropFilterConfig,
+    makeConv2dBackpropInputConfig(current),
+    depthwiseBackpropFilterConfig,
+    depthwiseBackpropInputConfig,
+    maxPoolGradConfig,
+  ];
+  for (const config of configs) {
+    // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
+    if (getKernel(config.kernelName, 'wasm') !== undefined) {
+      unregisterKernel(config.kernelName, 'wasm');
+    }
+    registerKernel(config);
+    registered.add(config.kernelFunc);
+  }
+}
