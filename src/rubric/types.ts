@@ -1,4 +1,4 @@
-import type { OptimizerName } from '../spec/types.js';
+import type { ExperimentAnalysis, OptimizerName, Submission } from '../spec/types.js';
 
 export type TaskNumber = '3.1' | '3.2' | '3.3' | '4.1';
 
@@ -73,3 +73,168 @@ export interface RubricTask {
   min_experiments?: number;
   reported_accuracy_within_pp?: number;
 }
+
+// ---------------------------------------------------------------------------
+// Checks and verdicts (added for scoring; everything above is unchanged).
+
+/**
+ * passed: full marks. partial: some credit. failed: no credit on the merits.
+ * error: the check itself threw; no credit, and the message says why (a grader bug, not the student's).
+ */
+export type CheckStatus = 'passed' | 'partial' | 'failed' | 'error';
+
+/** What a check returns: a score out of max_score and a message a student learns from. */
+export interface CheckVerdict {
+  score: number;
+  max_score: number;
+  status: CheckStatus;
+  message: string;
+}
+
+/** One scored task: the verdict of its check, named after the rubric task. */
+export interface TaskVerdict extends CheckVerdict {
+  number: TaskNumber;
+  name: string;
+}
+
+// ---------------------------------------------------------------------------
+// The result file: Gradescope's results.json shape, our details under extra_data.
+
+/** Gradescope's visibility values. */
+export type ResultVisibility = 'hidden' | 'after_due_date' | 'after_published' | 'visible';
+
+export interface ResultTest {
+  name: string;
+  /** The rubric task, e.g. "3.1". */
+  number: TaskNumber;
+  score: number;
+  max_score: number;
+  /** Gradescope knows only passed and failed: anything short of full marks is failed here. */
+  status: 'passed' | 'failed';
+  /** Plain text: it quotes student-chosen names, which Markdown would interpret. */
+  output: string;
+  output_format: 'text';
+  visibility: ResultVisibility;
+}
+
+/** A Gradescope leaderboard column; order "desc" ranks higher values first. */
+export interface LeaderboardEntry {
+  name: string;
+  value: number;
+  order: 'asc' | 'desc';
+}
+
+/**
+ * graded: every stage ran (experiments may still have timed out or failed: see each one).
+ * rejected: the submission is invalid; nothing was trained.
+ * failed: the grader itself stopped (crash, time limit, out of memory, lost instance).
+ */
+export type ResultOutcome = 'graded' | 'rejected' | 'failed';
+
+/** Why a grading job stopped without finishing. */
+export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash';
+
+/** not_run: grading stopped before this experiment was trained. */
+export type ExperimentRecordStatus = 'ok' | 'diverged' | 'timeout' | 'error' | 'not_run';
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss; null when it was not finite (NaN or Infinity have no JSON form). */
+  loss: number | null;
+  /** Training accuracy, percent. */
+  accuracy: number | null;
+  /** Timing: excluded from the determinism promise. */
+  seconds: number;
+  images: number;
+}
+
+export interface ExperimentRecord {
+  name: string;
+  final: boolean;
+  /** PyTorch's parameter count, from the submission. */
+  params: number;
+  /** Multiply-accumulates per image. */
+  macs: number;
+  reported: { params: number | null; test_accuracy: number | null };
+  status: ExperimentRecordStatus;
+  /** Why it did not end "ok". */
+  message: string | null;
+  /** Percent on the evaluated test images; null unless evaluation ran. */
+  test_accuracy: number | null;
+  test_loss: number | null;
+  epochs: EpochRecord[];
+  /** Timing: excluded from the determinism promise. */
+  seconds: number;
+  images_per_second: number;
+}
+
+export interface DatasetRecord {
+  /** Identifies the images graded on; a slice has its own checksum. */
+  checksum: string;
+  /** The full data's checksum when this was a slice. */
+  source_checksum: string;
+  train_images: number;
+  test_images: number;
+  /** Present when --limit-train/--limit-test took a slice: figures are not comparable with full runs. */
+  slice: { limit_train: number | null; limit_test: number | null } | null;
+}
+
+/** The MLP figure task 3.3 compares with. */
+export interface BaselineRecord {
+  name: string;
+  params: number;
+  accuracy: number;
+  /** calibration: trained on this backend and data; reference: the rubric's figure. */
+  source: 'calibration' | 'reference';
+  /** The calibration's key when source is calibration. */
+  calibration_key: string | null;
+}
+
+export interface ResultExtraData {
+  /** Version of this file's layout (rubric/result.schema.json). */
+  format_version: 1;
+  outcome: ResultOutcome;
+  /** False when the submission is invalid: there was nothing to train. */
+  gradable: boolean;
+  /** False while grading is still running: the file is a checkpoint of what is finished. */
+  complete: boolean;
+  rubric: { id: string; version: string };
+  submission: { sha256: string | null; bytes: number | null; source: string | null };
+  /** Every validation error, for a rejected submission. */
+  errors: Array<{ path: string; message: string }>;
+  failure: { reason: FailureReason; message: string } | null;
+  final: string | null;
+  seed: number | null;
+  epochs: number | null;
+  backend: { name: string; version: string; detail: string } | null;
+  dataset: DatasetRecord | null;
+  baseline: BaselineRecord | null;
+  experiments: ExperimentRecord[];
+}
+
+export interface ResultFile {
+  score: number;
+  /** Seconds. Timing: excluded from the determinism promise. */
+  execution_time: number;
+  output: string;
+  output_format: 'md';
+  visibility: ResultVisibility;
+  tests: ResultTest[];
+  leaderboard: LeaderboardEntry[];
+  extra_data: ResultExtraData;
+}
+
+/** What every check sees: the validated submission, its static figures and what grading measured. */
+export interface CheckInput {
+  submission: Submission;
+  /** Static analysis per experiment, in the submission's order. */
+  analyses: ExperimentAnalysis[];
+  /** Static and measured figures per experiment, in the submission's order. */
+  experiments: ExperimentRecord[];
+  baseline: BaselineRecord;
+  /** The data graded on; null when unknown. */
+  dataset: DatasetRecord | null;
+}
+
+/** A rubric check: pure, and given its own task's settings from the rubric file. */
+export type RubricCheck = (input: CheckInput, task: RubricTask) => CheckVerdict;

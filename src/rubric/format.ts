@@ -1,0 +1,46 @@
+/** Number formatting shared by check messages, the Markdown summary and the terminal table. */
+
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 42362 -> "42,362". Locale-independent, so result files do not depend on the machine. */
+export function formatCount(value: number): string {
+  return INTEGER.format(value);
+}
+
+/** 59.9213 -> "59.92%". */
+export function formatPercent(value: number): string {
+  return `${value.toFixed(2)}%`;
+}
+
+/** A difference in percentage points, e.g. 1.5 -> "1.50 pp". */
+export function formatPoints(value: number): string {
+  return `${value.toFixed(2)} pp`;
+}
+
+/** 4_440_064 -> "4.44M": MACs span orders of magnitude, three significant figures suffice. */
+export function formatMacs(value: number): string {
+  const units: Array<[number, string]> = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [size, suffix] of units) {
+    if (value >= size) return `${(value / size).toPrecision(3)}${suffix}`;
+  }
+  return String(value);
+}
+
+/** A score without float noise: 1.5 -> "1.5", 2 -> "2". */
+export function formatScore(value: number): string {
+  return String(roundScore(value));
+}
+
+/** Scores are kept to hundredths so sums of fractions stay exact in the file. */
+export function roundScore(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Escapes text for a Markdown table cell or inline text: student-chosen names go through here. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}

@@ -1,0 +1,61 @@
+import type { Experiment, ExperimentAnalysis } from '../spec/types.js';
+import type { TrainOutcome } from '../train/types.js';
+import type { EpochRecord, ExperimentRecord } from './types.js';
+
+/** NaN and Infinity have no JSON form; the file says null instead. */
+function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * The result file's figures for one experiment: static ones from the validator, measured ones
+ * from training. Without an outcome it is "not_run", with notRunMessage saying why.
+ */
+export function experimentRecord(
+  experiment: Experiment,
+  analysis: ExperimentAnalysis,
+  final: boolean,
+  outcome?: TrainOutcome,
+  notRunMessage = 'grading stopped before this experiment was trained',
+): ExperimentRecord {
+  const reported = {
+    params: experiment.reported?.params ?? null,
+    test_accuracy: experiment.reported?.test_accuracy ?? null,
+  };
+  const base = {
+    name: experiment.name,
+    final,
+    params: analysis.params,
+    macs: analysis.macs,
+    reported,
+  };
+  if (!outcome) {
+    return {
+      ...base,
+      status: 'not_run',
+      message: notRunMessage,
+      test_accuracy: null,
+      test_loss: null,
+      epochs: [],
+      seconds: 0,
+      images_per_second: 0,
+    };
+  }
+  const epochs: EpochRecord[] = outcome.epochs.map((e) => ({
+    epoch: e.epoch,
+    loss: finiteOrNull(e.loss),
+    accuracy: finiteOrNull(e.accuracy),
+    seconds: e.seconds,
+    images: e.images,
+  }));
+  return {
+    ...base,
+    status: outcome.status,
+    message: outcome.message ?? null,
+    test_accuracy: finiteOrNull(outcome.testAccuracy),
+    test_loss: finiteOrNull(outcome.testLoss),
+    epochs,
+    seconds: outcome.seconds,
+    images_per_second: outcome.imagesPerSecond,
+  };
+}
