@@ -1,0 +1,271 @@
+/**
+ * The published JSON Schema (rubric/submission.schema.json), compiled once, and the translation
+ * of ajv's findings into sentences in the course's terms.
+ */
+
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import submissionSchema from '../../rubric/submission.schema.json' with { type: 'json' };
+import { layerLocation } from './analyze.js';
+import { pointerTokens } from './pointer.js';
+import type { LayerType, SpecError } from './types.js';
+
+/** Every layer type of the submission format, in the schema's order. */
+export const LAYER_TYPES: readonly LayerType[] = [
+  'Conv2d',
+  'Linear',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'GELU',
+  'SiLU',
+  'Sigmoid',
+  'Tanh',
+  'MaxPool2d',
+  'AvgPool2d',
+  'AdaptiveAvgPool2d',
+  'Flatten',
+  'BatchNorm2d',
+  'BatchNorm1d',
+  'Dropout',
+  'Dropout2d',
+  'Residual',
+];
+
+/** Keys that could reach an object's prototype in careless code downstream; refused anywhere. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+// Compiled once when the module loads; `verbose` keeps each error's schema for the messages.
+const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
+const validateSchema: ValidateFunction = ajv.compile(submissionSchema);
+
+/** The schema's findings for a parsed document; empty when it conforms. */
+export function schemaErrors(document: unknown, epochs: number): SpecError[] {
+  if (validateSchema(document)) return [];
+  return translate(validateSchema.errors ?? [], document, epochs);
+}
+
+function translate(raw: ErrorObject[], document: unknown, epochs: number): SpecError[] {
+  // An anyOf that failed explains itself through its description; drop its branches' noise.
+  const unions = new Map<string, ErrorObject>();
+  // A layer whose type is missing or unknown: one message, not one per keyword.
+  const badTags = new Set<string>();
+  for (const error of raw) {
+    if (error.keyword === 'anyOf') unions.set(error.instancePath, error);
+    if (error.keyword === 'discriminator') badTags.add(error.instancePath);
+  }
+  const within = (path: string, roots: Iterable<string>): string | undefined => {
+    for (const root of roots) if (path === root || path.startsWith(`${root}/`)) return root;
+    return undefined;
+  };
+
+  const out: SpecError[] = [];
+  const seen = new Set<string>();
+  for (const error of raw) {
+    const path = error.instancePath;
+    if (error.keyword !== 'discriminator' && within(path, badTags) !== undefined) continue;
+    const union = within(path, unions.keys());
+    if (union !== undefined && error !== unions.get(union)) continue;
+    if (error.keyword === 'additionalProperties') {
+      const key = String(error.params.additionalProperty);
+      if (FORBIDDEN_KEYS.has(key)) continue; // reported by forbiddenKeyErrors
+    }
+    const message = describe(error, document, epochs);
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path: errorPath(error), message });
+  }
+  return out;
+}
+
+/** Missing and unknown properties point at the property itself, where the student must look. */
+function errorPath(error: ErrorObject): string {
+  if (error.keyword === 'additionalProperties') {
+    return `${error.instancePath}/${escapeToken(String(error.params.additionalProperty))}`;
+  }
+  return error.instancePath;
+}
+
+function escapeToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function describe(error: ErrorObject, document: unknown, epochs: number): string {
+  const tokens = pointerTokens(error.instancePath);
+  const objectPath = error.instancePath;
+  switch (error.keyword) {
+    case 'discriminator': {
+      const value = valueAt(document, tokens);
+      const type = isRecord(value) ? value.type : undefined;
+      const where = locate(objectPath, document);
+      if (typeof type !== 'string') {
+        return `${where}: a layer needs a "type", one of ${LAYER_TYPES.join(', ')}`;
+      }
+      const guess = closest(type, LAYER_TYPES);
+      const hint = guess ? `did you mean "${guess}"? ` : '';
+      return `${where}: unknown layer type "${type}"; ${hint}the layer types are ${LAYER_TYPES.join(', ')}`;
+    }
+    case 'required': {
+      const missing = String(error.params.missingProperty);
+      return `${locate(objectPath, document)}: "${missing}" is required`;
+    }
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      const where = locate(objectPath, document);
+      if (key === 'epochs' && tokens.at(-1) === 'training') {
+        return `${where}: epochs are fixed by the rubric (${epochs}); remove "epochs"`;
+      }
+      const known = Object.keys(propertiesOf(error.parentSchema));
+      const guess = closest(key, known);
+      const hint = guess
+        ? `; did you mean "${guess}"?`
+        : known.length
+          ? `; allowed: ${known.join(', ')}`
+          : '';
+      return `${where}: unknown property "${key}"${hint}`;
+    }
+    case 'minItems':
+      return `${subject(tokens, document)} is empty; it needs at least one ${tokens.at(-1) === 'experiments' ? 'experiment' : 'layer'}`;
+    default:
+      return `${subject(tokens, document)} ${valueProblem(error)}`;
+  }
+}
+
+/** "is "3"; expected a whole number" and the like, for errors about one value. */
+function valueProblem(error: ErrorObject): string {
+  const shown = preview(error.data);
+  const description = descriptionOf(error.parentSchema);
+  switch (error.keyword) {
+    case 'anyOf':
+      return `is ${shown}; expected ${description ?? 'another kind of value'}`;
+    case 'type':
+      return `is ${shown}; expected ${typeWord(String(error.params.type))}`;
+    case 'enum':
+    case 'const': {
+      const allowed =
+        (error.keyword === 'enum'
+          ? (error.params.allowedValues as unknown[])
+          : [error.params.allowedValue]) ?? [];
+      return `is ${shown}; expected ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    case 'minimum':
+      return `is ${shown}; it must be at least ${String(error.params.limit)}`;
+    case 'exclusiveMinimum':
+      return `is ${shown}; it must be greater than ${String(error.params.limit)}`;
+    case 'maximum':
+      return `is ${shown}; it must be at most ${String(error.params.limit)}`;
+    case 'exclusiveMaximum':
+      return `is ${shown}; it must be less than ${String(error.params.limit)}`;
+    case 'pattern':
+    case 'minLength':
+      return `is ${shown}; expected ${description ?? 'a non-empty name'}`;
+    default:
+      return `is ${shown}; ${error.message ?? 'not allowed here'}`;
+  }
+}
+
+/** The value's name in its object: "layers/3 (Conv2d): kernel_size", "training: lr", "final". */
+function subject(tokens: string[], document: unknown): string {
+  const last = tokens.at(-1);
+  if (last === undefined) return 'the file';
+  const parent = tokens.slice(0, -1);
+  const parentPath = parent.map((t) => `/${escapeToken(t)}`).join('');
+  if (/^\d+$/.test(last)) {
+    return layerLocation(`${parentPath}/${last}`) || `${parent.join('/')}/${last}`;
+  }
+  const where = locate(parentPath, document);
+  return where ? `${where}: ${last}` : last;
+}
+
+/** "layers/3 (Conv2d)" for a layer, "training" for a field of an experiment, "" for the root. */
+function locate(path: string, document: unknown): string {
+  if (path === '') return 'the submission';
+  const where = layerLocation(path);
+  const tokens = pointerTokens(path);
+  const container = tokens.at(-2);
+  if (container === 'layers' || container === 'body' || container === 'shortcut') {
+    const value = valueAt(document, tokens);
+    if (
+      isRecord(value) &&
+      typeof value.type === 'string' &&
+      LAYER_TYPES.includes(value.type as LayerType)
+    ) {
+      return `${where} (${value.type})`;
+    }
+  }
+  return where;
+}
+
+function valueAt(document: unknown, tokens: string[]): unknown {
+  let value = document;
+  for (const token of tokens) {
+    if (Array.isArray(value)) value = value[Number(token)];
+    else if (isRecord(value) && Object.hasOwn(value, token)) value = value[token];
+    else return undefined;
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function propertiesOf(schema: unknown): Record<string, unknown> {
+  return isRecord(schema) && isRecord(schema.properties) ? schema.properties : {};
+}
+
+function descriptionOf(schema: unknown): string | undefined {
+  if (!isRecord(schema) || typeof schema.description !== 'string') return undefined;
+  const text = schema.description.replace(/\.$/, '');
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function typeWord(type: string): string {
+  const words: Record<string, string> = {
+    integer: 'a whole number',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'an object { ... }',
+  };
+  return words[type] ?? type;
+}
+
+function preview(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** The candidate within edit distance 2 (case-insensitive), for "did you mean" hints. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > 40) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
