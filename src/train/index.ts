@@ -1,11 +1,19 @@
 export { BackendUnavailableError, type SelectBackendDeps, selectBackend } from './backend.js';
 export { ModelBuildError, TrainingConfigError } from './errors.js';
+export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { convFanIn, torchDefaultBound } from './init.js';
+export { type TrainExperimentInput, trainExperiment } from './loop.js';
 export {
   CIFAR10_INPUT_SHAPE,
   type CreateModelOptions,
   countTrainableParams,
   createModel,
 } from './model.js';
+export {
+  ADAM_EPSILON,
+  createOptimizer,
+  type Optimizer,
+  type OptimizerSettings,
+} from './optimizers.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';
 export * from './types.js';

@@ -63,4 +63,8 @@ export interface TrainProgress {
   total: number;
   loss: number;
   imagesPerSecond: number;
+  /** Images in one epoch, so a reporter can draw a bar and an ETA. */
+  imagesPerEpoch?: number;
+  /** Set on the report that ends an epoch. */
+  completedEpoch?: EpochStats;
 }
