@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendUnavailableError, selectBackend } from '../../src/train/backend.js';
+
+/** An importModule that records what was asked for and loads only the packages given. */
+function importing(available: Record<string, () => unknown>) {
+  const asked: string[] = [];
+  const importModule = async (specifier: string): Promise<unknown> => {
+    asked.push(specifier);
+    const load = available[specifier];
+    if (load === undefined) throw new Error(`Cannot find package '${specifier}'`);
+    return load();
+  };
+  return { asked, importModule };
+}
+
+const realWasm = () => import('@tensorflow/tfjs-backend-wasm');
+
+/** Stands in for tfjs-node: registers a "tensorflow" backend (backed by cpu) as the real one does on import. */
+function fakeTensorflowBinding(version: Record<string, string>) {
+  return () => {
+    const cpuFactory = tf.findBackendFactory('cpu');
+    if (cpuFactory === null) throw new Error('cpu backend factory missing');
+    tf.registerBackend('tensorflow', cpuFactory);
+    return { version };
+  };
+}
+
+afterEach(async () => {
+  if (tf.findBackend('tensorflow') !== null || tf.findBackendFactory('tensorflow') !== null) {
+    tf.removeBackend('tensorflow');
+  }
+  await tf.setBackend('cpu');
+});
+
+describe('selectBackend', () => {
+  it('tries tfjs-node-gpu, then tfjs-node, then takes wasm when neither installs', async () => {
+    // Prepare
+    const { asked, importModule } = importing({ '@tensorflow/tfjs-backend-wasm': realWasm });
+
+    // Act
+    const info = await selectBackend(undefined, { importModule });
+
+    // Assess
+    expect(asked).toEqual([
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-backend-wasm',
+    ]);
+    expect(info.name).toBe('wasm');
+    expect(info.version).toBe('4.22.0');
+    expect(info.detail).toMatch(/^wasm (simd|no simd), \d+ threads?$/);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('prefers the native binding when one loads, and records which package it was', async () => {
+    // Prepare
+    const { asked, importModule } = importing({
+      '@tensorflow/tfjs-node': fakeTensorflowBinding({ 'tfjs-node': '4.22.0-test' }),
+      '@tensorflow/tfjs-backend-wasm': realWasm,
+    });
+
+    // Act
+    const info = await selectBackend(undefined, { importModule });
+
+    // Assess
+    expect(asked).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    expect(info).toEqual({
+      name: 'tensorflow',
+      version: '4.22.0-test',
+      detail: '@tensorflow/tfjs-node',
+    });
+    expect(tf.getBackend()).toBe('tensorflow');
+  });
+
+  it('falls back to cpu when wasm does not load either', async () => {
+    // Prepare
+    const { importModule } = importing({});
+
+    // Act
+    const info = await selectBackend(undefined, { importModule });
+
+    // Assess
+    expect(info.name).toBe('cpu');
+    expect(info.version).toBe(tf.version_core);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('uses a forced backend even when a better one is available', async () => {
+    // Prepare
+    const { asked, importModule } = importing({
+      '@tensorflow/tfjs-node-gpu': fakeTensorflowBinding({ 'tfjs-node-gpu': '4.22.0' }),
+    });
+
+    // Act
+    const info = await selectBackend('cpu', { importModule });
+
+    // Assess
+    expect(asked).toEqual([]);
+    expect(info.name).toBe('cpu');
+  });
+
+  const unavailable = [
+    {
+      description: 'tensorflow, with neither binding installed',
+      forced: 'tensorflow' as const,
+      message:
+        /backend "tensorflow" could be loaded \(tensorflow: @tensorflow\/tfjs-node-gpu is not installed or does not load \(Cannot find package '@tensorflow\/tfjs-node-gpu'\); @tensorflow\/tfjs-node is not installed/,
+    },
+    {
+      description: 'wasm, when its package does not load',
+      forced: 'wasm' as const,
+      message:
+        /backend "wasm" could be loaded \(wasm: @tensorflow\/tfjs-backend-wasm does not load/,
+    },
+  ];
+
+  it.each(unavailable)('fails with the reason when forced to $description', async (row) => {
+    // Prepare
+    const { importModule } = importing({});
+
+    // Act
+    const select = selectBackend(row.forced, { importModule });
+
+    // Assess
+    await expect(select).rejects.toThrow(BackendUnavailableError);
+    await expect(selectBackend(row.forced, { importModule })).rejects.toThrow(row.message);
+  });
+});

@@ -1,0 +1,619 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/train/backend.js';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** Seeded uniform values in [low, high): the same inputs for both backends. */
+function randomValues(size: number, seed: number, low = -1, high = 1): Float32Array {
+  let state = seed >>> 0;
+  return Float32Array.from({ length: size }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return low + ((high - low) * state) / 4294967296;
+  });
+}
+
+/** Small integers, so windows hold ties. */
+function tiedValues(size: number, seed: number): Float32Array {
+  return randomValues(size, seed, 0, 3).map(Math.floor);
+}
+
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Runs `compute` on the cpu backend (the reference) and on wasm with the fill-ins, from the same
+ * inputs, and returns both results. On wasm it also checks that the kernels leave no tensor and
+ * no backend buffer behind.
+ */
+async function onBothBackends(
+  compute: () => tf.Tensor,
+): Promise<{ cpu: Float32Array; wasm: Float32Array; shape: number[] }> {
+  await tf.setBackend('cpu');
+  const reference = tf.tidy(compute);
+  const cpu = reference.dataSync() as Float32Array;
+  reference.dispose();
+
+  await tf.setBackend('wasm');
+  const tensorsBefore = tf.memory().numTensors;
+  const buffersBefore = tf.backend().numDataIds();
+  const result = tf.tidy(compute);
+  const wasm = result.dataSync() as Float32Array;
+  const shape = result.shape;
+  result.dispose();
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+  expect(tf.backend().numDataIds()).toBe(buffersBefore);
+  return { cpu, wasm, shape };
+}
+
+/** float32 sums in a different order: agree to a tolerance scaled by the values' size. */
+function expectClose(actual: Float32Array, expected: Float32Array): void {
+  expect(actual.length).toBe(expected.length);
+  const scale = expected.reduce((max, value) => Math.max(max, Math.abs(value)), 1);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i += 1) {
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  }
+  expect(worst).toBeLessThanOrEqual(1e-5 * scale * 10);
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+interface ConvCase {
+  description: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: [number, number];
+  pad: Pad;
+}
+
+// tfjs's conv2d gradient rejects dilation > 1 on every backend, so its backprop kernels never
+// receive one; dilation is exercised on the depthwise kernels, whose attrs carry it.
+const convCases: ConvCase[] = [
+  {
+    description: 'kernel 1, stride 1, valid',
+    x: [2, 6, 6, 3],
+    filter: [1, 1, 3, 4],
+    strides: [1, 1],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 3, stride 1, same',
+    x: [3, 8, 8, 3],
+    filter: [3, 3, 3, 8],
+    strides: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 3, stride 1, valid',
+    x: [2, 7, 9, 2],
+    filter: [3, 3, 2, 5],
+    strides: [1, 1],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 5, stride 1, same',
+    x: [2, 9, 9, 4],
+    filter: [5, 5, 4, 3],
+    strides: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 5, stride 1, explicit padding 2',
+    x: [2, 8, 8, 3],
+    filter: [5, 5, 3, 2],
+    strides: [1, 1],
+    pad: 2,
+  },
+  {
+    description: 'kernel 3, stride 2, same, odd size',
+    x: [2, 9, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 3, stride 2, valid, even size',
+    x: [2, 8, 8, 3],
+    filter: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 5, stride 2, same',
+    x: [1, 11, 10, 2],
+    filter: [5, 5, 2, 3],
+    strides: [2, 2],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 1, stride 2, valid',
+    x: [2, 7, 7, 3],
+    filter: [1, 1, 3, 2],
+    strides: [2, 2],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 3×5, strides 1×2, asymmetric explicit padding',
+    x: [2, 8, 11, 3],
+    filter: [3, 5, 3, 4],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ],
+  },
+  {
+    description: 'padding wider than the kernel reaches',
+    x: [1, 5, 5, 2],
+    filter: [3, 3, 2, 2],
+    strides: [1, 1],
+    pad: 3,
+  },
+  {
+    description: 'a course-sized layer, 32×32, 8 → 16 channels',
+    x: [4, 32, 32, 8],
+    filter: [3, 3, 8, 16],
+    strides: [1, 1],
+    pad: 1,
+  },
+];
+
+function convOutputShape({ x, filter, strides, pad }: ConvCase): number[] {
+  return tf.tidy(
+    () =>
+      tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, strides, pad).shape,
+  );
+}
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  it.each(convCases)('matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const dyShape = convOutputShape(row);
+    const xValues = randomValues(product(row.x), 1);
+    const dyValues = randomValues(product(dyShape), 2);
+
+    // Act
+    const { cpu, wasm, shape } = await onBothBackends(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xValues, row.x), dy: tf.tensor(dyValues, dyShape) },
+            {
+              strides: row.strides,
+              pad: row.pad,
+              dataFormat: 'NHWC',
+              filterShape: row.filter,
+            } as never,
+          ) as tf.Tensor,
+    );
+
+    // Assess
+    expect(shape).toEqual(row.filter);
+    expectClose(wasm, cpu);
+  });
+});
+
+describe('Conv2DBackpropInput on wasm', () => {
+  it.each(convCases)('matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const dyShape = convOutputShape(row);
+    const filterValues = randomValues(product(row.filter), 3);
+    const dyValues = randomValues(product(dyShape), 4);
+
+    // Act
+    const { cpu, wasm, shape } = await onBothBackends(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy: tf.tensor(dyValues, dyShape), filter: tf.tensor(filterValues, row.filter) },
+            { strides: row.strides, pad: row.pad, dataFormat: 'NHWC', inputShape: row.x } as never,
+          ) as tf.Tensor,
+    );
+
+    // Assess
+    expect(shape).toEqual(row.x);
+    expectClose(wasm, cpu);
+  });
+});
+
+interface DepthwiseCase {
+  description: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Pad;
+}
+
+const depthwiseCases: DepthwiseCase[] = [
+  {
+    description: 'kernel 3, stride 1, same',
+    x: [2, 8, 8, 3],
+    filter: [3, 3, 3, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 1, stride 1, valid, multiplier 2',
+    x: [2, 5, 5, 4],
+    filter: [1, 1, 4, 2],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 5, stride 2, same, multiplier 3',
+    x: [2, 9, 10, 2],
+    filter: [5, 5, 2, 3],
+    strides: [2, 2],
+    dilations: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'kernel 3, stride 2, valid',
+    x: [1, 8, 8, 5],
+    filter: [3, 3, 5, 1],
+    strides: [2, 2],
+    dilations: [1, 1],
+    pad: 'valid',
+  },
+  {
+    description: 'kernel 3, explicit padding 1',
+    x: [2, 6, 6, 4],
+    filter: [3, 3, 4, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 1,
+  },
+];
+
+function depthwiseOutputShape({ x, filter, strides, dilations, pad }: DepthwiseCase): number[] {
+  return tf.tidy(
+    () =>
+      tf.depthwiseConv2d(
+        tf.zeros(x) as tf.Tensor4D,
+        tf.zeros(filter) as tf.Tensor4D,
+        strides,
+        pad as 'same',
+        'NHWC',
+        dilations,
+      ).shape,
+  );
+}
+
+describe('depthwise backprops on wasm', () => {
+  it.each(depthwiseCases)(
+    'DepthwiseConv2dNativeBackpropFilter matches the cpu kernel: $description',
+    async (row) => {
+      // Prepare
+      const dyShape = depthwiseOutputShape(row);
+      const xValues = randomValues(product(row.x), 5);
+      const dyValues = randomValues(product(dyShape), 6);
+
+      // Act
+      const { cpu, wasm, shape } = await onBothBackends(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropFilter',
+              { x: tf.tensor(xValues, row.x), dy: tf.tensor(dyValues, dyShape) },
+              {
+                strides: row.strides,
+                dilations: row.dilations,
+                pad: row.pad,
+                filterShape: row.filter,
+              } as never,
+            ) as tf.Tensor,
+      );
+
+      // Assess
+      expect(shape).toEqual(row.filter);
+      expectClose(wasm, cpu);
+    },
+  );
+
+  it.each(depthwiseCases)(
+    'DepthwiseConv2dNativeBackpropInput matches the cpu kernel: $description',
+    async (row) => {
+      // Prepare
+      const dyShape = depthwiseOutputShape(row);
+      const filterValues = randomValues(product(row.filter), 7);
+      const dyValues = randomValues(product(dyShape), 8);
+
+      // Act
+      const { cpu, wasm, shape } = await onBothBackends(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropInput',
+              { dy: tf.tensor(dyValues, dyShape), filter: tf.tensor(filterValues, row.filter) },
+              {
+                strides: row.strides,
+                dilations: row.dilations,
+                pad: row.pad,
+                inputShape: row.x,
+              } as never,
+            ) as tf.Tensor,
+      );
+
+      // Assess
+      expect(shape).toEqual(row.x);
+      expectClose(wasm, cpu);
+    },
+  );
+});
+
+interface PoolCase {
+  description: string;
+  x: Shape4;
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid' | number;
+  values: (size: number, seed: number) => Float32Array;
+}
+
+const poolCases: PoolCase[] = [
+  {
+    description: '2×2, stride 2, random',
+    x: [2, 8, 8, 3],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: randomValues,
+  },
+  {
+    description: '2×2, stride 2, ties everywhere',
+    x: [2, 8, 8, 3],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: tiedValues,
+  },
+  {
+    description: '2×2, stride 2, all-negative windows',
+    x: [2, 8, 8, 3],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: (n, s) => randomValues(n, s, -5, -1),
+  },
+  {
+    description: '3×3, stride 2, same, negative with ties',
+    x: [2, 9, 9, 2],
+    filterSize: [3, 3],
+    strides: [2, 2],
+    pad: 'same',
+    values: (n, s) => tiedValues(n, s).map((v) => -1 - v),
+  },
+  {
+    description: '3×3, stride 1, same (overlapping windows)',
+    x: [1, 7, 7, 4],
+    filterSize: [3, 3],
+    strides: [1, 1],
+    pad: 'same',
+    values: tiedValues,
+  },
+  {
+    description: '3×3, stride 2, valid, odd size',
+    x: [2, 11, 11, 3],
+    filterSize: [3, 3],
+    strides: [2, 2],
+    pad: 'valid',
+    values: randomValues,
+  },
+  {
+    description: '3×3, stride 1, explicit padding 1',
+    x: [2, 6, 6, 3],
+    filterSize: [3, 3],
+    strides: [1, 1],
+    pad: 1,
+    values: (n, s) => randomValues(n, s, -3, -1),
+  },
+  {
+    description: '2×3 window, strides 2×1',
+    x: [2, 8, 7, 2],
+    filterSize: [2, 3],
+    strides: [2, 1],
+    pad: 'valid',
+    values: tiedValues,
+  },
+];
+
+/**
+ * The cpu backend's depthwise backprops ignore dilation (tfjs's gradient never passes one), so a
+ * dilated case is checked against the forward op instead: the convolution is linear in each
+ * argument, so entry k of a gradient is Σ(forward(one-hot k) · dy).
+ */
+function gradientByLinearity(
+  size: number,
+  forward: (probe: tf.Tensor) => tf.Tensor,
+  dy: tf.Tensor,
+): Float32Array {
+  const out = new Float32Array(size);
+  for (let k = 0; k < size; k += 1) {
+    out[k] = tf.tidy(
+      () =>
+        forward(tf.oneHot([k], size).reshape([size]).toFloat())
+          .mul(dy)
+          .sum()
+          .dataSync()[0] as number,
+    );
+  }
+  return out;
+}
+
+describe('dilated depthwise backprops on wasm', () => {
+  const x: Shape4 = [1, 7, 7, 2];
+  const filter: Shape4 = [3, 3, 2, 2];
+  const attrs = { strides: [1, 1], dilations: [2, 2], pad: 'same' } as const;
+  const xValues = randomValues(product(x), 11);
+  const filterValues = randomValues(product(filter), 12);
+  const dyShape = [1, 7, 7, 4];
+  const dyValues = randomValues(product(dyShape), 13);
+  const forward = (input: tf.Tensor, weights: tf.Tensor) =>
+    tf.depthwiseConv2d(
+      input.reshape(x) as tf.Tensor4D,
+      weights.reshape(filter) as tf.Tensor4D,
+      1,
+      'same',
+      'NHWC',
+      2,
+    );
+
+  it('DepthwiseConv2dNativeBackpropFilter matches the forward op, dilation 2', async () => {
+    // Prepare
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() =>
+      gradientByLinearity(
+        product(filter),
+        (probe) => forward(tf.tensor(xValues), probe),
+        tf.tensor(dyValues, dyShape),
+      ),
+    );
+
+    // Act
+    const { wasm } = await onBothBackends(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: tf.tensor(xValues, x), dy: tf.tensor(dyValues, dyShape) },
+            { ...attrs, filterShape: filter } as never,
+          ) as tf.Tensor,
+    );
+
+    // Assess
+    expectClose(wasm, expected);
+  });
+
+  it('DepthwiseConv2dNativeBackpropInput matches the forward op, dilation 2', async () => {
+    // Prepare
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() =>
+      gradientByLinearity(
+        product(x),
+        (probe) => forward(probe, tf.tensor(filterValues)),
+        tf.tensor(dyValues, dyShape),
+      ),
+    );
+
+    // Act
+    const { wasm } = await onBothBackends(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: tf.tensor(dyValues, dyShape), filter: tf.tensor(filterValues, filter) },
+            { ...attrs, inputShape: x } as never,
+          ) as tf.Tensor,
+    );
+
+    // Assess
+    expectClose(wasm, expected);
+  });
+});
+
+describe('MaxPoolGrad on wasm', () => {
+  it.each(poolCases)('matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const xValues = row.values(product(row.x), 9);
+    const outShape = tf.tidy(
+      () => tf.maxPool(tf.zeros(row.x) as tf.Tensor4D, row.filterSize, row.strides, row.pad).shape,
+    );
+    const dyValues = randomValues(product(outShape), 10);
+
+    // Act: the gradient of maxPool, through tfjs's own gradient function.
+    const { cpu, wasm } = await onBothBackends(() => {
+      const x = tf.tensor4d(xValues, row.x);
+      const dy = tf.tensor4d(dyValues, outShape as Shape4);
+      return tf.grad((input: tf.Tensor) =>
+        tf.maxPool(input as tf.Tensor4D, row.filterSize, row.strides, row.pad),
+      )(x, dy);
+    });
+
+    // Assess
+    expectClose(wasm, cpu);
+  });
+
+  // One 2×2 window each; tfjs-wasm 4.22's built-in kernel gets the first two wrong.
+  const windows = [
+    { description: 'an all-negative window', window: [-3, -1, -2, -4], expected: [0, 1, 0, 0] },
+    { description: 'a tie: the first maximum', window: [1, 2, 2, 0], expected: [0, 1, 0, 0] },
+    {
+      description: 'an all-equal window: the first',
+      window: [-0.5, -0.5, -0.5, -0.5],
+      expected: [1, 0, 0, 0],
+    },
+  ];
+
+  it.each(windows)(
+    'routes the gradient as PyTorch does in $description',
+    async ({ window, expected }) => {
+      // Prepare
+      await tf.setBackend('wasm');
+      const x = tf.tensor4d(window, [1, 2, 2, 1]);
+
+      // Act
+      const dx = tf.grad((input: tf.Tensor) =>
+        tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid').sum(),
+      )(x);
+
+      // Assess
+      expect(Array.from(dx.dataSync())).toEqual(expected);
+      tf.dispose([x, dx]);
+    },
+  );
+});
+
+describe('a conv net’s gradients on wasm', () => {
+  it('match the cpu backend’s for Conv → MaxPool → ReLU → Conv → Dense', async () => {
+    // Prepare
+    const shapes = {
+      x: [4, 12, 12, 3],
+      w1: [3, 3, 3, 6],
+      w2: [5, 5, 6, 4],
+      dense: [(6 * 6 * 4) / 1, 10],
+    } as const;
+    const values = Object.fromEntries(
+      Object.entries(shapes).map(([name, shape], i) => [
+        name,
+        randomValues(product(shape), 20 + i, -0.5, 0.5),
+      ]),
+    ) as Record<keyof typeof shapes, Float32Array>;
+
+    // Act: all parameter gradients, concatenated.
+    const { cpu, wasm } = await onBothBackends(() => {
+      const x = tf.tensor4d(values.x, [...shapes.x]);
+      const w1 = tf.tensor4d(values.w1, [...shapes.w1]);
+      const w2 = tf.tensor4d(values.w2, [...shapes.w2]);
+      const dense = tf.tensor2d(values.dense, [...shapes.dense]);
+      const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+        const h1 = tf.relu(tf.maxPool(tf.conv2d(x, a as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'));
+        const h2 = tf.relu(tf.conv2d(h1, b as tf.Tensor4D, 1, 'same'));
+        return tf
+          .matMul(h2.reshape([4, -1]), c as tf.Tensor2D)
+          .square()
+          .mean();
+      };
+      const grads = tf.grads(loss)([w1, w2, dense]);
+      return tf.concat(grads.map((g) => g.flatten()));
+    });
+
+    // Assess
+    expectClose(wasm, cpu);
+  });
+});
