@@ -18,7 +18,7 @@ export {
   countLayers,
   RUBRIC_CHECKS,
 } from './checks.js';
-export { DEFAULT_RUBRIC } from './default-rubric.js';
+export { DEFAULT_BASELINE_SUBMISSION, DEFAULT_RUBRIC } from './default-rubric.js';
 export { RubricError } from './errors.js';
 export { formatCount, formatMacs, formatPercent, formatScore } from './format.js';
 export { experimentRecord } from './records.js';

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import type { Cifar10Dataset } from '../data/types.js';
+import {
+  type BaselineRecord,
+  buildFailureResult,
+  buildGradedResult,
+  buildRejectedResult,
+  calibratedBaseline,
+  calibrationKey,
+  type DatasetRecord,
+  DEFAULT_RUBRIC,
+  datasetRecord,
+  type ExperimentRecord,
+  experimentRecord,
+  type ResultFile,
+  type Rubric,
+  referenceBaseline,
+  type SubmissionIdentity,
+} from '../rubric/index.js';
+import { resolveTraining, validateSubmission } from '../spec/index.js';
+import { selectBackend, trainExperiment } from '../train/index.js';
+import type { BackendInfo, TrainOutcome } from '../train/types.js';
+import type { GradeDeps, GradeInput } from './types.js';
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function identityOf(input: GradeInput): SubmissionIdentity {
+  const bytes = typeof input.bytes === 'string' ? Buffer.from(input.bytes, 'utf8') : input.bytes;
+  return {
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.byteLength,
+    source: input.source ?? null,
+  };
+}
+
+/** An outcome for a trainer that threw instead of answering: the experiment failed, grading goes on. */
+function crashedOutcome(name: string, error: unknown): TrainOutcome {
+  return {
+    name,
+    status: 'error',
+    message: `training stopped with an error: ${reasonOf(error)}`,
+    epochs: [],
+    params: 0,
+    seconds: 0,
+    imagesPerSecond: 0,
+  };
+}
+
+/** Backend, data and baseline: everything training needs besides the submission. */
+interface Setup {
+  backend: BackendInfo;
+  data: Cifar10Dataset;
+  dataset: DatasetRecord;
+  baseline: BaselineRecord;
+}
+
+/**
+ * Grades one submission: read → validate → train each experiment → score → write.
+ *
+ * Always answers with a result file, never throws for anything a submission or the data can do:
+ * an invalid submission gets a rejected result (score 0, every error); a setup failure (no data,
+ * no backend) a failure result; an experiment that times out, diverges or crashes is recorded
+ * and the others are still trained and scored. Checkpoints are written as each experiment
+ * finishes, so a crash of the whole job loses nothing finished.
+ */
+export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promise<ResultFile> {
+  const rubric = deps.rubric ?? DEFAULT_RUBRIC;
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const elapsed = () => (clock() - started) / 1000;
+  const write = deps.writeResult ?? (async () => {});
+  const identity = identityOf(input);
+
+  const validation = validateSubmission(input.bytes, rubric);
+  deps.onEvent?.({
+    type: 'validated',
+    valid: validation.valid,
+    experiments: validation.experiments.length,
+    errors: validation.errors.length,
+  });
+  if (!validation.valid) {
+    const rejected = buildRejectedResult({
+      errors: validation.errors,
+      rubric,
+      identity,
+      executionTime: elapsed(),
+    });
+    await write(rejected);
+    return rejected;
+  }
+  const { submission, experiments: analyses } = validation;
+
+  let setup: Setup;
+  try {
+    setup = await prepare(deps, rubric);
+  } catch (error) {
+    const failed = buildFailureResult({
+      reason: 'crash',
+      message: reasonOf(error),
+      rubric,
+      identity,
+      executionTime: elapsed(),
+    });
+    await write(failed);
+    return failed;
+  }
+  deps.onEvent?.({
+    type: 'ready',
+    backend: setup.backend,
+    trainImages: setup.data.train.count,
+    testImages: setup.data.test.count,
+    baseline: setup.baseline.source,
+  });
+
+  const seed = deps.seed ?? rubric.training.seed;
+  const records: ExperimentRecord[] = submission.experiments.map((experiment, i) => {
+    const analysis = analyses[i];
+    if (!analysis) throw new Error(`the validator returned no analysis for experiment ${i}`);
+    return experimentRecord(experiment, analysis, experiment.name === submission.final);
+  });
+  const result = (complete: boolean) =>
+    buildGradedResult({
+      rubric,
+      submission,
+      analyses,
+      experiments: records,
+      baseline: setup.baseline,
+      dataset: setup.dataset,
+      backend: setup.backend,
+      seed,
+      identity,
+      executionTime: elapsed(),
+      complete,
+    });
+
+  let checkpoint = result(false);
+  await write(checkpoint);
+  const train = deps.train ?? trainExperiment;
+  const total = submission.experiments.length;
+  for (const [index, experiment] of submission.experiments.entries()) {
+    const analysis = analyses[index];
+    if (!analysis) continue;
+    if (deps.signal?.aborted) break;
+    deps.onEvent?.({ type: 'experiment-start', name: experiment.name, index, total });
+    let outcome: TrainOutcome;
+    try {
+      outcome = await train({
+        name: experiment.name,
+        layers: experiment.layers,
+        training: resolveTraining(experiment, rubric),
+        data: setup.data,
+        seed,
+        timeLimitMs: deps.timeLimitMs ?? rubric.training.time_limit_seconds_per_experiment * 1000,
+        clock,
+        onProgress: deps.onProgress,
+        signal: deps.signal,
+      });
+    } catch (error) {
+      if (deps.signal?.aborted) break;
+      outcome = crashedOutcome(experiment.name, error);
+    }
+    records[index] = experimentRecord(
+      experiment,
+      analysis,
+      experiment.name === submission.final,
+      outcome,
+    );
+    deps.onEvent?.({ type: 'experiment-end', name: experiment.name, index, total, outcome });
+    checkpoint = result(false);
+    if (index < total - 1) await write(checkpoint);
+  }
+
+  if (deps.signal?.aborted) {
+    const stopped = buildFailureResult({
+      reason: 'timeout',
+      message: `grading was stopped: ${reasonOf(deps.signal.reason ?? 'aborted')}`,
+      rubric,
+      identity,
+      executionTime: elapsed(),
+      previous: checkpoint,
+    });
+    await write(stopped);
+    return stopped;
+  }
+  const final = result(true);
+  await write(final);
+  return final;
+}
+
+async function prepare(deps: GradeDeps, rubric: Rubric): Promise<Setup> {
+  const backend = await (deps.selectBackend ?? (() => selectBackend()))();
+  const data = await deps.loadData();
+  const dataset = datasetRecord(
+    { checksum: data.checksum, trainImages: data.train.count, testImages: data.test.count },
+    deps.slice,
+  );
+  const key = calibrationKey(rubric, backend.name, dataset);
+  const calibrated = await deps.lookupCalibration?.(key);
+  const baseline =
+    calibrated === undefined
+      ? referenceBaseline(rubric)
+      : calibratedBaseline(rubric, key, calibrated);
+  return { backend, data, dataset, baseline };
+}

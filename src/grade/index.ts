@@ -1,0 +1,19 @@
+/** One submission end to end: read → validate → train each experiment → score → write. */
+export {
+  type CalibrateDeps,
+  type CalibrationRecord,
+  calibrateBaseline,
+  calibrationFile,
+  calibrationLookup,
+  loadCalibration,
+  saveCalibration,
+} from './calibration.js';
+export { GradeError } from './errors.js';
+export {
+  listSubmissionFiles,
+  RESULT_SUFFIX,
+  readSubmissionFile,
+  resultPathFor,
+} from './files.js';
+export { gradeSubmission } from './grade-submission.js';
+export type * from './types.js';

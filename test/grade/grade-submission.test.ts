@@ -1,0 +1,257 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { syntheticCifar10 } from '../../src/data/index.js';
+import { type GradeDeps, type GradeEvent, gradeSubmission } from '../../src/grade/index.js';
+import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
+import type { BackendInfo } from '../../src/train/types.js';
+import { type FakeAnswer, fakeTrainer } from '../fixtures/grade/fake-trainer.js';
+
+const TWO_EXPERIMENTS = readFileSync(
+  fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url)),
+);
+const BACKEND: BackendInfo = { name: 'cpu', version: '4.22.0', detail: 'fake' };
+const DATA = syntheticCifar10({ train: 64, test: 32, seed: 1 });
+
+/** A clock that advances 250 ms per reading, so timings are non-zero yet predictable. */
+function steppingClock(): () => number {
+  let now = 0;
+  return () => {
+    now += 250;
+    return now;
+  };
+}
+
+function harness(answers: Record<string, FakeAnswer> = {}, overrides: Partial<GradeDeps> = {}) {
+  const written: ResultFile[] = [];
+  const events: GradeEvent[] = [];
+  let loads = 0;
+  const train = fakeTrainer(answers);
+  const deps: GradeDeps = {
+    loadData: async () => {
+      loads += 1;
+      return DATA;
+    },
+    selectBackend: async () => BACKEND,
+    train,
+    writeResult: async (result) => {
+      written.push(structuredClone(result));
+    },
+    onEvent: (event) => events.push(event),
+    clock: steppingClock(),
+    ...overrides,
+  };
+  return { deps, written, events, train, loads: () => loads };
+}
+
+describe('gradeSubmission', () => {
+  it('trains every experiment, scores the rubric and writes a schema-valid result', async () => {
+    // Prepare
+    const h = harness();
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS, source: 'two.json' }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(h.train.requests.map((r) => [r.name, r.seed, r.training.epochs])).toEqual([
+      ['small', 42, 3],
+      ['one-conv', 42, 3],
+    ]);
+    expect(h.train.requests[0]?.timeLimitMs).toBe(
+      DEFAULT_RUBRIC.training.time_limit_seconds_per_experiment * 1000,
+    );
+    expect(result.tests.map((t) => [t.number, t.score])).toEqual([
+      ['3.1', 3],
+      ['3.2', 1],
+      ['3.3', 2],
+      ['4.1', 1.5],
+    ]);
+    expect(result.extra_data).toMatchObject({
+      outcome: 'graded',
+      complete: true,
+      final: 'small',
+      submission: { bytes: TWO_EXPERIMENTS.byteLength, source: 'two.json' },
+      dataset: { checksum: DATA.checksum, train_images: 64, test_images: 32, slice: null },
+      baseline: { source: 'reference', accuracy: 42.17 },
+    });
+    expect(result.extra_data.submission.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.execution_time).toBeGreaterThan(0);
+  });
+
+  it('writes a checkpoint before and between experiments, then the final result', async () => {
+    // Prepare
+    const h = harness();
+    // Act
+    await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(h.written.map((r) => r.extra_data.complete)).toEqual([false, false, true]);
+    expect(h.written.map((r) => r.extra_data.experiments.map((e) => e.status))).toEqual([
+      ['not_run', 'not_run'],
+      ['ok', 'not_run'],
+      ['ok', 'ok'],
+    ]);
+    for (const written of h.written) expect(resultSchemaErrors(written)).toEqual([]);
+    expect(h.events.map((e) => e.type)).toEqual([
+      'validated',
+      'ready',
+      'experiment-start',
+      'experiment-end',
+      'experiment-start',
+      'experiment-end',
+    ]);
+  });
+
+  it('rejects an invalid submission with every error, without loading data or training', async () => {
+    // Prepare
+    const h = harness();
+    const broken = JSON.parse(TWO_EXPERIMENTS.toString('utf8'));
+    broken.final = 'nowhere';
+    broken.experiments[0].layers[7].in_features = 4096;
+    // Act
+    const result = await gradeSubmission({ bytes: JSON.stringify(broken) }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.score).toBe(0);
+    expect(result.extra_data).toMatchObject({ outcome: 'rejected', gradable: false });
+    const paths = result.extra_data.errors.map((e) => e.path);
+    expect(paths).toContain('/final');
+    expect(paths.some((p) => p.startsWith('/experiments/0/layers/7'))).toBe(true);
+    expect(h.loads()).toBe(0);
+    expect(h.train.requests).toEqual([]);
+    expect(h.written).toHaveLength(1);
+  });
+
+  it('scores the other experiments when one hits its time limit, and says so', async () => {
+    // Prepare
+    const timedOut: FakeAnswer = {
+      status: 'timeout',
+      message: 'stopped by the 1800 s time limit during epoch 2',
+      epochs: [{ epoch: 1, loss: 2, accuracy: 30, seconds: 1800, images: 64 }],
+      testAccuracy: undefined,
+    };
+    const h = harness({ small: timedOut });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(h.train.requests).toHaveLength(2);
+    expect(result.extra_data.experiments.map((e) => e.status)).toEqual(['timeout', 'ok']);
+    expect(result.tests.map((t) => t.score)).toEqual([3, 1, 0, 1]);
+    expect(result.tests[2]?.output).toContain('stopped by the 1800 s time limit');
+    expect(result.output).toContain('**small** (timeout): stopped by the 1800 s time limit');
+    expect(result.extra_data.outcome).toBe('graded');
+  });
+
+  it('records a trainer that throws as a failed experiment and grades the rest', async () => {
+    // Prepare
+    const h = harness({ 'one-conv': new Error('WebAssembly.Memory(): could not allocate memory') });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.extra_data.experiments[1]).toMatchObject({
+      status: 'error',
+      message: 'training stopped with an error: WebAssembly.Memory(): could not allocate memory',
+    });
+    expect(result.tests.map((t) => t.score)).toEqual([3, 1, 2, 1.5]);
+  });
+
+  it('answers with a failure result when the data cannot be loaded', async () => {
+    // Prepare
+    const h = harness(
+      {},
+      {
+        loadData: async () => {
+          throw new Error('test_batch.bin is missing from /nowhere');
+        },
+      },
+    );
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.extra_data).toMatchObject({
+      outcome: 'failed',
+      gradable: true,
+      failure: { reason: 'crash', message: 'test_batch.bin is missing from /nowhere' },
+    });
+    expect(h.train.requests).toEqual([]);
+    expect(h.written).toHaveLength(1);
+  });
+
+  it('compares with a calibrated baseline when one is stored for this backend and data', async () => {
+    // Prepare
+    const keys: string[] = [];
+    const h = harness(
+      { small: { testAccuracy: 45 } },
+      {
+        lookupCalibration: async (key) => {
+          keys.push(`${key.rubricId}@${key.rubricVersion}/${key.backend}/${key.datasetChecksum}`);
+          return 48;
+        },
+      },
+    );
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    const key = `cifar10-conv@${DEFAULT_RUBRIC.version}/cpu/${DATA.checksum}`;
+    expect(keys).toEqual([key]);
+    expect(result.extra_data.baseline).toMatchObject({
+      source: 'calibration',
+      accuracy: 48,
+      calibration_key: key,
+    });
+    expect(result.tests[2]).toMatchObject({ score: 1, status: 'failed' });
+    expect(result.tests[2]?.output).toContain('trained by the grader the same way');
+  });
+
+  it('records a slice, with its own dataset checksum', async () => {
+    // Prepare
+    const h = harness({}, { slice: { limitTrain: 64 } });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(result.extra_data.dataset).toMatchObject({
+      source_checksum: DATA.checksum,
+      slice: { limit_train: 64, limit_test: null },
+    });
+    expect(result.extra_data.dataset?.checksum).not.toBe(DATA.checksum);
+    expect(result.output).toContain('**A slice of the data was graded** (--limit-train 64');
+  });
+
+  it('keeps what finished when grading is stopped between experiments', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const h = harness(
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'experiment-end') controller.abort(new Error('job deadline reached'));
+        },
+        signal: controller.signal,
+      },
+    );
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(h.train.requests).toHaveLength(1);
+    expect(result.extra_data).toMatchObject({
+      outcome: 'failed',
+      complete: true,
+      failure: { reason: 'timeout', message: 'grading was stopped: job deadline reached' },
+    });
+    expect(result.extra_data.experiments.map((e) => e.status)).toEqual(['ok', 'not_run']);
+    expect(result.tests[0]?.score).toBe(3);
+  });
+
+  it('gives identical results apart from timings for identical inputs', async () => {
+    // Prepare
+    const first = harness();
+    const second = harness({}, { clock: () => 5_000_000 + Math.random() * 1000 });
+    // Act
+    const a = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, first.deps);
+    const b = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, second.deps);
+    // Assess
+    expect({ ...b, execution_time: 0 }).toEqual({ ...a, execution_time: 0 });
+  });
+});
