@@ -304,12 +304,6 @@ function runLinear(
       );
     }
   }
-  if (features > maxFeatures) {
-    fail(
-      `${formatCount(features)} features arrive; the rubric allows at most ${formatCount(maxFeatures)}`,
-    );
-    return stop();
-  }
   return {
     flow: { shape: [out], reducers: input.reducers, producer: where },
     params: features * out + (layer.bias === false ? 0 : out),
