@@ -15,5 +15,12 @@ export {
   type Optimizer,
   type OptimizerSettings,
 } from './optimizers.js';
+export {
+  createProgressReporter,
+  etaSeconds,
+  formatDuration,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+} from './progress.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';
 export * from './types.js';
