@@ -617,3 +617,145 @@ describe('a conv net’s gradients on wasm', () => {
     expectClose(wasm, cpu);
   });
 });
+
+describe('matrix products on wasm, with transposed operands made explicit', () => {
+  const products = [
+    {
+      description: 'aᵀ·b, a dense layer’s weight gradient',
+      a: [64, 300],
+      b: [64, 10],
+      transposeA: true,
+      transposeB: false,
+    },
+    {
+      description: 'a·bᵀ, a dense layer’s input gradient',
+      a: [64, 10],
+      b: [300, 10],
+      transposeA: false,
+      transposeB: true,
+    },
+    { description: 'aᵀ·bᵀ', a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
+    { description: 'a·b, untouched', a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
+    {
+      description: 'batched aᵀ·b',
+      a: [3, 6, 4],
+      b: [3, 6, 5],
+      transposeA: true,
+      transposeB: false,
+    },
+    {
+      description: 'batched a·bᵀ with a broadcast batch',
+      a: [2, 1, 4, 6],
+      b: [3, 5, 6],
+      transposeA: false,
+      transposeB: true,
+    },
+  ];
+
+  it.each(products)('BatchMatMul matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const aValues = randomValues(product(row.a), 30);
+    const bValues = randomValues(product(row.b), 31);
+
+    // Act
+    const { cpu, wasm } = await onBothBackends(() =>
+      tf.matMul(
+        tf.tensor(aValues, row.a),
+        tf.tensor(bValues, row.b),
+        row.transposeA,
+        row.transposeB,
+      ),
+    );
+
+    // Assess
+    expectClose(wasm, cpu);
+  });
+
+  it.each(products.slice(0, 4))(
+    '_FusedMatMul with bias and ReLU matches the cpu kernel: $description',
+    async (row) => {
+      // Prepare
+      const aValues = randomValues(product(row.a), 32);
+      const bValues = randomValues(product(row.b), 33);
+      const outColumns = row.transposeB ? (row.b[0] as number) : (row.b[1] as number);
+      const biasValues = randomValues(outColumns, 34);
+
+      // Act
+      const { cpu, wasm } = await onBothBackends(() =>
+        tf.fused.matMul({
+          a: tf.tensor2d(aValues, row.a as [number, number]),
+          b: tf.tensor2d(bValues, row.b as [number, number]),
+          transposeA: row.transposeA,
+          transposeB: row.transposeB,
+          bias: tf.tensor1d(biasValues),
+          activation: 'relu',
+        }),
+      );
+
+      // Assess
+      expectClose(wasm, cpu);
+    },
+  );
+});
+
+describe('Sum on wasm', () => {
+  const sums = [
+    {
+      description: 'over batch, height and width (a conv bias gradient)',
+      shape: [16, 8, 8, 12],
+      axis: [0, 1, 2],
+      keepDims: false,
+    },
+    {
+      description: 'over the batch (a dense bias gradient)',
+      shape: [256, 20],
+      axis: [0],
+      keepDims: false,
+    },
+    {
+      description: 'leading axes given out of order, keeping dims',
+      shape: [8, 16, 6, 5],
+      axis: [1, 0],
+      keepDims: true,
+    },
+    {
+      description: 'leading axes given as negative numbers',
+      shape: [8, 16, 40],
+      axis: [-3, -2],
+      keepDims: false,
+    },
+    {
+      description: 'inner axes (the built-in path)',
+      shape: [8, 16, 40],
+      axis: [1, 2],
+      keepDims: false,
+    },
+    {
+      description: 'all axes (the built-in path)',
+      shape: [64, 100],
+      axis: [0, 1],
+      keepDims: false,
+    },
+    {
+      description: 'a small tensor (the built-in path)',
+      shape: [4, 3, 2],
+      axis: [0],
+      keepDims: true,
+    },
+  ];
+
+  it.each(sums)('matches the cpu kernel $description', async (row) => {
+    // Prepare
+    const values = randomValues(product(row.shape), 40);
+
+    // Act
+    const { cpu, wasm, shape } = await onBothBackends(() =>
+      tf.sum(tf.tensor(values, row.shape), row.axis, row.keepDims),
+    );
+
+    // Assess
+    const expectedShape = tf.tidy(() => tf.sum(tf.zeros(row.shape), row.axis, row.keepDims).shape);
+    expect(shape).toEqual(expectedShape);
+    expectClose(wasm, cpu);
+  });
+});

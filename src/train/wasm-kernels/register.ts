@@ -6,15 +6,20 @@ import {
   depthwiseBackpropInputConfig,
 } from './depthwise-backprop.js';
 import { WasmKernelError } from './errors.js';
+import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeSumConfig } from './sum-leading-axes.js';
 
-/** Kernel names this module supplies for the wasm backend. */
+/** Kernel names this module supplies for the wasm backend: missing, faulty or slow built-ins. */
 export const WASM_FILL_IN_KERNELS = [
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'MaxPoolGrad',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Sum',
 ] as const;
 
 const registered = new Set<KernelConfig['kernelFunc']>();
@@ -39,6 +44,9 @@ export function registerWasmKernels(): void {
     depthwiseBackpropFilterConfig,
     depthwiseBackpropInputConfig,
     maxPoolGradConfig,
+    makeUntransposedMatMulConfig('BatchMatMul', getKernel('BatchMatMul', 'wasm')),
+    makeUntransposedMatMulConfig('_FusedMatMul', getKernel('_FusedMatMul', 'wasm')),
+    makeSumConfig(getKernel('Sum', 'wasm')),
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
