@@ -1,0 +1,67 @@
+/**
+ * Where a training step's time goes on the chosen backend: per-kernel totals over a few steps of
+ * each course network (forward, softmax cross-entropy, gradients, Adam), slowest first.
+ *
+ *   npx tsx bench/profile-step.ts [--backend wasm|cpu|tensorflow] [--steps N] [--network NAME]
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { fillBatch, syntheticCifar10 } from '../src/data/index.js';
+import type { BackendName } from '../src/train/types.js';
+import { createModel, createOptimizer, selectBackend } from '../src/train/index.js';
+import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
+
+const BATCH = 64;
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '10' },
+    network: { type: 'string' },
+  },
+});
+const steps = Number(values.steps);
+const info = await selectBackend(values.backend as BackendName);
+console.log(`backend ${info.name} ${info.version} (${info.detail}), batch ${BATCH}, ${steps} steps`);
+const data = syntheticCifar10({ train: BATCH * steps, test: 1, seed: 1 });
+const images = new Float32Array(BATCH * 3072);
+const labels = new Int32Array(BATCH);
+
+for (const network of COURSE_NETWORKS) {
+  if (values.network !== undefined && values.network !== network.name) continue;
+  const model = createModel(await courseNetworkLayers(network.file), { seed: 1 });
+  const optimizer = createOptimizer({ optimizer: 'adam', lr: 1e-3, momentum: 0, weight_decay: 0 });
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const step = (index: number) => {
+    fillBatch(data.train, Int32Array.from({ length: BATCH }, (_, i) => index * BATCH + i), images, labels);
+    tf.tidy(() => {
+      const x = tf.tensor4d(images, [BATCH, 32, 32, 3]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      const { grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        variables,
+      );
+      optimizer.step(variables, variables.map((v) => grads[v.name] as tf.Tensor));
+    });
+  };
+  step(0); // warm-up: operator creation and first-use costs
+  const totals = new Map<string, { ms: number; calls: number }>();
+  const started = performance.now();
+  const profile = await tf.profile(() => {
+    for (let s = 0; s < steps; s += 1) step(s);
+  });
+  const wall = performance.now() - started;
+  for (const kernel of profile.kernels) {
+    const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    const entry = totals.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += ms;
+    entry.calls += 1;
+    totals.set(kernel.name, entry);
+  }
+  const kernelMs = [...totals.values()].reduce((sum, { ms }) => sum + ms, 0);
+  console.log(`\n${network.name}: ${((wall / steps) | 0)} ms/step wall (profiled), kernels ${(kernelMs / steps).toFixed(1)} ms/step, ${profile.kernels.length / steps} kernel calls/step`);
+  for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
+    console.log(`  ${name.padEnd(28)} ${(ms / steps).toFixed(2).padStart(8)} ms/step  ${(calls / steps).toFixed(0).padStart(4)} calls  ${((100 * ms) / kernelMs).toFixed(1).padStart(5)}%`);
+  }
+  model.dispose();
+  optimizer.dispose();
+}
