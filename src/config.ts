@@ -47,3 +47,101 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** Variables of the serverless pipeline: the Lambdas, the grader image and the local pipeline. */
+export const PIPELINE_ENV = {
+  submissionsBucket: 'AUTOGRADER_SUBMISSIONS_BUCKET',
+  resultsBucket: 'AUTOGRADER_RESULTS_BUCKET',
+  jobQueue: 'AUTOGRADER_JOB_QUEUE',
+  jobDefinition: 'AUTOGRADER_JOB_DEFINITION',
+  s3Endpoint: 'AUTOGRADER_S3_ENDPOINT',
+  cifar10S3: 'AUTOGRADER_CIFAR10_S3',
+  limitTrain: 'AUTOGRADER_LIMIT_TRAIN',
+  limitTest: 'AUTOGRADER_LIMIT_TEST',
+} as const;
+
+/** What the Lambdas are told by the stack. */
+export interface LambdaConfig {
+  submissionsBucket: string;
+  resultsBucket: string;
+  /** Only on-submission starts jobs; on-job-failed has neither. */
+  jobQueue?: string;
+  jobDefinition?: string;
+  /** An S3-compatible endpoint instead of AWS (path-style URLs). */
+  s3Endpoint?: string;
+}
+
+export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
+  const jobQueue = optional(env, PIPELINE_ENV.jobQueue);
+  const jobDefinition = optional(env, PIPELINE_ENV.jobDefinition);
+  const s3Endpoint = readEndpoint(env);
+  return {
+    submissionsBucket: required(env, PIPELINE_ENV.submissionsBucket),
+    resultsBucket: required(env, PIPELINE_ENV.resultsBucket),
+    ...(jobQueue ? { jobQueue } : {}),
+    ...(jobDefinition ? { jobDefinition } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
+  };
+}
+
+/** The grading container's settings beyond the job's own variables (see src/launch). */
+export interface GradeJobConfig extends AutograderConfig {
+  s3Endpoint?: string;
+  /** s3://bucket/prefix holding CIFAR-10 in the binary layout, instead of cifar10Dir. */
+  cifar10S3?: { bucket: string; prefix: string };
+  /** Train and test on the first N images only: for smoke runs, never for grading. */
+  limitTrain?: number;
+  limitTest?: number;
+}
+
+export function readGradeJobConfig(env: NodeJS.ProcessEnv = process.env): GradeJobConfig {
+  const s3Endpoint = readEndpoint(env);
+  const cifar10S3 = optional(env, PIPELINE_ENV.cifar10S3);
+  const limitTrain = readLimit(env, PIPELINE_ENV.limitTrain);
+  const limitTest = readLimit(env, PIPELINE_ENV.limitTest);
+  return {
+    ...readConfig(env),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(cifar10S3 ? { cifar10S3: parseS3Url(cifar10S3, PIPELINE_ENV.cifar10S3) } : {}),
+    ...(limitTrain !== undefined ? { limitTrain } : {}),
+    ...(limitTest !== undefined ? { limitTest } : {}),
+  };
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is not set`);
+  return value;
+}
+
+function readEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const value = optional(env, PIPELINE_ENV.s3Endpoint);
+  if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) {
+    throw new ConfigError(
+      `${PIPELINE_ENV.s3Endpoint} is "${value}"; expected a URL such as http://127.0.0.1:4568`,
+    );
+  }
+  return value;
+}
+
+function readLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new ConfigError(`${name} is "${value}"; expected a positive integer`);
+  }
+  return number;
+}
+
+function parseS3Url(value: string, name: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(value);
+  if (!match?.[1]) {
+    throw new ConfigError(`${name} is "${value}"; expected s3://bucket/prefix`);
+  }
+  return { bucket: match[1], prefix: match[2] ?? '' };
+}

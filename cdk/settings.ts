@@ -1,0 +1,101 @@
+import type { Node } from 'constructs';
+
+/**
+ * What staff may tune at deploy time, as CDK context (`cdk deploy -c autograder:spot=true`, or
+ * cdk.json's "context"). Every key, its default and its meaning is listed in the README.
+ */
+export interface AutograderSettings {
+  /** EC2 instance types for the GPU compute environment. */
+  instanceTypes: string[];
+  /** Spot capacity (cheaper; a reclaimed host is retried) instead of on-demand. */
+  spot: boolean;
+  /** The compute environment never runs more vCPUs than this: the cost ceiling. */
+  maxVcpus: number;
+  /** vCPUs and memory one grading job reserves; must fit the instance type. */
+  jobVcpus: number;
+  jobMemoryMiB: number;
+  /** A job attempt running longer is stopped and reported as timed out. */
+  jobTimeoutMinutes: number;
+  /** Attempts in all, for jobs whose host was lost (spot reclaim). */
+  jobAttempts: number;
+  /** Days before replaced (noncurrent) object versions are deleted. */
+  noncurrentVersionDays: number;
+  /** Days of Lambda, Batch and VPC flow logs kept. */
+  logRetentionDays: number;
+}
+
+export const DEFAULT_SETTINGS: AutograderSettings = {
+  instanceTypes: ['g4dn.xlarge'],
+  spot: false,
+  maxVcpus: 16,
+  jobVcpus: 4,
+  jobMemoryMiB: 14_336,
+  jobTimeoutMinutes: 60,
+  jobAttempts: 3,
+  noncurrentVersionDays: 90,
+  logRetentionDays: 30,
+};
+
+export const CONTEXT_PREFIX = 'autograder:';
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/** Reads the settings from context; values given on the command line arrive as strings. */
+export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSettings {
+  const raw = (name: keyof AutograderSettings): unknown =>
+    node.tryGetContext(`${CONTEXT_PREFIX}${name}`);
+  const integer = (name: keyof AutograderSettings, min: number, max: number): number => {
+    const value = raw(name);
+    if (value === undefined) return DEFAULT_SETTINGS[name] as number;
+    const number = typeof value === 'string' ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+      throw new SettingsError(
+        `context ${CONTEXT_PREFIX}${name} is ${JSON.stringify(value)}; expected an integer from ${min} to ${max}`,
+      );
+    }
+    return number;
+  };
+  const spotValue = raw('spot');
+  let spot = DEFAULT_SETTINGS.spot;
+  if (spotValue !== undefined) {
+    if (spotValue === true || spotValue === 'true') spot = true;
+    else if (spotValue === false || spotValue === 'false') spot = false;
+    else {
+      throw new SettingsError(
+        `context ${CONTEXT_PREFIX}spot is ${JSON.stringify(spotValue)}; expected true or false`,
+      );
+    }
+  }
+  const typesValue = raw('instanceTypes');
+  let instanceTypes = DEFAULT_SETTINGS.instanceTypes;
+  if (typesValue !== undefined) {
+    const list =
+      typeof typesValue === 'string'
+        ? typesValue.split(',').map((type) => type.trim())
+        : Array.isArray(typesValue)
+          ? typesValue
+          : [];
+    if (
+      list.length === 0 ||
+      !list.every((type) => typeof type === 'string' && /^[a-z0-9-]+\.[a-z0-9-]+$/.test(type))
+    ) {
+      throw new SettingsError(
+        `context ${CONTEXT_PREFIX}instanceTypes is ${JSON.stringify(typesValue)}; expected instance types such as "g4dn.xlarge,g4dn.2xlarge"`,
+      );
+    }
+    instanceTypes = list as string[];
+  }
+  return {
+    instanceTypes,
+    spot,
+    maxVcpus: integer('maxVcpus', 1, 10_000),
+    jobVcpus: integer('jobVcpus', 1, 192),
+    jobMemoryMiB: integer('jobMemoryMiB', 1024, 786_432),
+    jobTimeoutMinutes: integer('jobTimeoutMinutes', 1, 24 * 60),
+    jobAttempts: integer('jobAttempts', 1, 10),
+    noncurrentVersionDays: integer('noncurrentVersionDays', 1, 3650),
+    logRetentionDays: integer('logRetentionDays', 1, 3653),
+  };
+}

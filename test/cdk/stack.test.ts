@@ -1,0 +1,385 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readSettings, SettingsError } from '../../cdk/settings.js';
+import { synthStack } from './stack-fixture.js';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** The logical id of the only resource of a type whose properties match. */
+function logicalIdOf(
+  template: Template,
+  type: string,
+  props: Record<string, unknown> = {},
+): string {
+  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(found, `one ${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0] as string;
+}
+
+/** Every IAM statement attached to the role with this logical id. */
+function statementsOfRole(template: Template, roleId: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  return Object.values(policies)
+    .filter((policy) =>
+      JSON.stringify(policy.Properties?.Roles ?? []).includes(`"Ref":"${roleId}"`),
+    )
+    .flatMap(
+      (policy) =>
+        (policy.Properties?.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)
+          ?.Statement ?? [],
+    );
+}
+
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+describe('AutograderStack with default settings', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack());
+  });
+
+  describe('buckets', () => {
+    it('block public access, encrypt, keep versions and log access on both course buckets', () => {
+      // Act
+      const buckets = template.findResources('AWS::S3::Bucket', {
+        Properties: Match.objectLike({ LoggingConfiguration: Match.anyValue() }),
+      });
+      // Assess
+      expect(Object.keys(buckets)).toHaveLength(2);
+      for (const bucket of Object.values(buckets) as Resources[string][]) {
+        expect(bucket.Properties).toMatchObject({
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+        });
+        const lifecycle = bucket.Properties?.LifecycleConfiguration as
+          | { Rules?: unknown[] }
+          | undefined;
+        expect(lifecycle?.Rules?.length ?? 0).toBeGreaterThan(0);
+      }
+    });
+
+    it('refuse requests without TLS on every bucket', () => {
+      // Act
+      const policies = template.findResources('AWS::S3::BucketPolicy');
+      // Assess
+      expect(Object.keys(policies)).toHaveLength(3);
+      template.allResourcesProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('expire replaced versions, stale uploads and old claims', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              Status: 'Enabled',
+            }),
+            Match.objectLike({ Prefix: 'claims/', ExpirationInDays: 30 }),
+          ]),
+        },
+      });
+    });
+
+    it('start on-submission for objects created under submissions/ only', () => {
+      // Assess
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            Match.objectLike({
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'submissions/' }] } },
+            }),
+          ],
+        },
+      });
+    });
+  });
+
+  describe('Lambdas', () => {
+    it('run both handlers on nodejs22.x, bundled as ESM', () => {
+      // Act
+      const functions = template.findResources('AWS::Lambda::Function', {
+        Properties: Match.objectLike({ Runtime: 'nodejs22.x' }),
+      });
+      // Assess
+      expect(Object.keys(functions).sort()).toEqual([
+        expect.stringMatching(/^OnJobFailed/),
+        expect.stringMatching(/^OnSubmission/),
+      ]);
+      for (const fn of Object.values(functions) as Resources[string][]) {
+        expect(fn.Properties?.Handler).toBe('index.handler');
+      }
+    });
+
+    it('send on-submission failures after retries to an encrypted queue', () => {
+      // Prepare
+      const onSubmission = logicalIdOf(template, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUTOGRADER_JOB_QUEUE: Match.anyValue() }) },
+      });
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: onSubmission },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OnSubmissionFailures'), 'Arn'] },
+          },
+        },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    });
+
+    it('give on-job-failed a dead-letter queue on its EventBridge target', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OnJobFailedFailures'), 'Arn'] },
+            },
+            RetryPolicy: { MaximumRetryAttempts: 8 },
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('Batch', () => {
+    it('runs on-demand g4dn.xlarge instances from the ECS AL2023 NVIDIA AMI, capped in vCPUs', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+        Type: 'managed',
+        ComputeResources: Match.objectLike({
+          Type: 'EC2',
+          InstanceTypes: ['g4dn.xlarge'],
+          MinvCpus: 0,
+          MaxvCpus: 16,
+          Ec2Configuration: [{ ImageType: 'ECS_AL2023_NVIDIA' }],
+        }),
+      });
+    });
+
+    it('queues jobs on that compute environment', () => {
+      // Prepare
+      const environment = logicalIdOf(template, 'AWS::Batch::ComputeEnvironment');
+      // Assess
+      template.hasResourceProperties('AWS::Batch::JobQueue', {
+        ComputeEnvironmentOrder: [
+          {
+            ComputeEnvironment: { 'Fn::GetAtt': [environment, 'ComputeEnvironmentArn'] },
+            Order: 1,
+          },
+        ],
+      });
+    });
+
+    it('asks for one GPU, times attempts out, retries only a lost host', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Batch::JobDefinition', {
+        Type: 'container',
+        Timeout: { AttemptDurationSeconds: 3600 },
+        RetryStrategy: {
+          Attempts: 3,
+          EvaluateOnExit: [
+            { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+            { Action: 'EXIT', OnStatusReason: '*' },
+          ],
+        },
+        ContainerProperties: Match.objectLike({
+          ResourceRequirements: [
+            { Type: 'MEMORY', Value: '14336' },
+            { Type: 'VCPU', Value: '4' },
+            { Type: 'GPU', Value: '1' },
+          ],
+        }),
+      });
+    });
+
+    it('runs the grader image built from grader-image/Dockerfile as an image asset', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Batch::JobDefinition', {
+        ContainerProperties: Match.objectLike({
+          Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
+        }),
+      });
+    });
+  });
+
+  describe('EventBridge', () => {
+    it('sends FAILED job state changes of this queue to on-job-failed', () => {
+      // Prepare
+      const queue = logicalIdOf(template, 'AWS::Batch::JobQueue');
+      const onJobFailed = logicalIdOf(template, 'AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            AUTOGRADER_JOB_QUEUE: Match.absent(),
+            AUTOGRADER_RESULTS_BUCKET: Match.anyValue(),
+          }),
+        },
+      });
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.batch'],
+          'detail-type': ['Batch Job State Change'],
+          detail: { status: ['FAILED'], jobQueue: [{ 'Fn::GetAtt': [queue, 'JobQueueArn'] }] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [onJobFailed, 'Arn'] } })],
+      });
+    });
+  });
+
+  describe('least-privilege IAM', () => {
+    it('lets on-submission read submissions, write results and claims, submit to one queue, and reach its DLQ', () => {
+      // Prepare
+      const fn = logicalIdOf(template, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ AUTOGRADER_JOB_QUEUE: Match.anyValue() }) },
+      });
+      const role = (
+        template.toJSON().Resources[fn].Properties.Role['Fn::GetAtt'] as string[]
+      )[0] as string;
+      // Act
+      const statements = statementsOfRole(template, role);
+      const actions = statements.flatMap((s) => asList(s.Action)).sort();
+      // Assess
+      expect(actions).toEqual([
+        'batch:SubmitJob',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+        's3:ListBucket',
+        's3:PutObject',
+        's3:PutObject',
+        // The failure destination: sending to its own dead-letter queue.
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+      expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
+      const submit = statements.find((s) => s.Action === 'batch:SubmitJob');
+      expect(asList(submit?.Resource)).toHaveLength(2);
+    });
+
+    it('gives the grading container no write access to submissions and no delete at all', () => {
+      // Prepare
+      const role = logicalIdOf(template, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })],
+        },
+        Description: Match.stringLikeRegexp('grading container'),
+      });
+      // Act
+      const statements = statementsOfRole(template, role);
+      const actions = new Set(statements.flatMap((s) => asList(s.Action)));
+      // Assess
+      expect([...actions].sort()).toEqual([
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+        's3:PutObject',
+      ]);
+      const puts = statements.filter((s) => asList(s.Action).includes('s3:PutObject'));
+      expect(JSON.stringify(puts)).toContain('/results/*');
+      expect(JSON.stringify(puts)).not.toContain('/submissions/*');
+    });
+  });
+
+  it('names the buckets and the upload prefix in its outputs', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    // Assess
+    expect(outputs.UploadPrefix?.Value).toBe('submissions/');
+    expect(outputs.ResultsPrefix?.Value).toBe('results/');
+    expect(outputs.SubmissionsBucketName?.Value).toEqual({
+      Ref: expect.stringMatching(/^Submissions/),
+    });
+    expect(outputs.ResultsBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Results/) });
+  });
+});
+
+describe('AutograderStack context options', () => {
+  it('uses spot capacity, other instance types, limits and timeout from context', () => {
+    // Prepare
+    const context = {
+      'autograder:spot': 'true',
+      'autograder:instanceTypes': 'g5.xlarge,g4dn.2xlarge',
+      'autograder:maxVcpus': '64',
+      'autograder:jobTimeoutMinutes': 90,
+      'autograder:jobAttempts': 5,
+    };
+    // Act
+    const { template } = synthStack(context);
+    // Assess
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Type: 'SPOT',
+        AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED',
+        InstanceTypes: ['g5.xlarge', 'g4dn.2xlarge'],
+        MaxvCpus: 64,
+      }),
+    });
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      Timeout: { AttemptDurationSeconds: 5400 },
+      RetryStrategy: Match.objectLike({ Attempts: 5 }),
+    });
+  });
+
+  it.each([
+    {
+      description: 'a non-numeric vCPU cap',
+      key: 'maxVcpus',
+      value: 'lots',
+      pattern: /maxVcpus is "lots"/,
+    },
+    {
+      description: 'a zero timeout',
+      key: 'jobTimeoutMinutes',
+      value: 0,
+      pattern: /from 1 to 1440/,
+    },
+    {
+      description: 'a spot flag that is not boolean',
+      key: 'spot',
+      value: 'maybe',
+      pattern: /true or false/,
+    },
+    {
+      description: 'an empty instance list',
+      key: 'instanceTypes',
+      value: '',
+      pattern: /instance types/,
+    },
+  ])('refuses $description, naming the context key', ({ key, value, pattern }) => {
+    // Prepare
+    const node = {
+      tryGetContext: (name: string) => (name === `autograder:${key}` ? value : undefined),
+    };
+    // Act
+    const read = () => readSettings(node);
+    // Assess
+    expect(read).toThrow(SettingsError);
+    expect(read).toThrow(pattern);
+  });
+});
