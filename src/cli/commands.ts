@@ -6,4 +6,13 @@ export interface CommandEntry {
 }
 
 /** The CLI's commands. Each module loads only when its command runs, so `validate` never pays for TensorFlow.js. */
-export const COMMANDS: Record<string, CommandEntry> = {};
+export const COMMANDS: Record<string, CommandEntry> = {
+  grade: {
+    summary: 'train and score a submission (or a directory of them) and write its result file',
+    load: async () => (await import('./commands/grade.js')).command,
+  },
+  calibrate: {
+    summary: 'train the MLP baseline on this backend and data and store its accuracy for task 3.3',
+    load: async () => (await import('./commands/calibrate.js')).command,
+  },
+};

@@ -45,6 +45,7 @@ export type CalibrateDeps = Pick<
   | 'timeLimitMs'
   | 'clock'
   | 'onProgress'
+  | 'onEvent'
   | 'signal'
 > & {
   rubric?: Rubric;
@@ -78,6 +79,7 @@ export async function calibrateBaseline(deps: CalibrateDeps): Promise<Calibratio
   );
   const seed = deps.seed ?? rubric.training.seed;
   const train = deps.train ?? trainExperiment;
+  deps.onEvent?.({ type: 'experiment-start', name: experiment.name, index: 0, total: 1 });
   const outcome = await train({
     name: experiment.name,
     layers: experiment.layers,
@@ -89,6 +91,7 @@ export async function calibrateBaseline(deps: CalibrateDeps): Promise<Calibratio
     onProgress: deps.onProgress,
     signal: deps.signal,
   });
+  deps.onEvent?.({ type: 'experiment-end', name: experiment.name, index: 0, total: 1, outcome });
   if (outcome.status !== 'ok' || outcome.testAccuracy === undefined) {
     throw new GradeError(
       `the baseline did not finish training (${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); nothing was stored`,

@@ -15,5 +15,11 @@ export {
   readSubmissionFile,
   resultPathFor,
 } from './files.js';
+export {
+  type GradedFile,
+  type GradeFilesOptions,
+  gradeFiles,
+  writeResultFile,
+} from './grade-files.js';
 export { gradeSubmission } from './grade-submission.js';
 export type * from './types.js';

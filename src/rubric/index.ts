@@ -35,4 +35,5 @@ export {
 export { isResultFile, resultSchemaErrors } from './result-schema.js';
 export { maxScore, scoreRubric, totalScore } from './score.js';
 export { FAILURE_REASON_TEXT, renderResultMarkdown } from './summary-markdown.js';
+export { renderResultText } from './summary-text.js';
 export * from './types.js';

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { calibrateBaseline, saveCalibration } from '../../grade/index.js';
+import { DEFAULT_RUBRIC, formatCount, formatPercent } from '../../rubric/index.js';
+import { createProgressReporter } from '../../train/index.js';
+import { UsageError } from '../errors.js';
+import type { CliIo, Command } from '../types.js';
+import { sharedSetup, trainingFlags } from './grade.js';
+
+const USAGE =
+  'autograder calibrate [--data DIR] [--backend tensorflow|wasm|cpu] [--seed N] [--limit-train N] [--limit-test N]';
+
+const HELP = `Usage: ${USAGE}
+
+Trains the rubric's baseline (the MLP in rubric/baseline-mlp.json) exactly as submissions are
+trained, on this backend and data, and stores its test accuracy. Task 3.3 then compares with it
+instead of the course's reference figure (${formatPercent(DEFAULT_RUBRIC.baseline.reference_accuracy)}).
+Calibrations are kept under AUTOGRADER_CACHE_DIR (default .cache/ in the package), one per
+rubric version, backend and dataset; a slice (--limit-*) is a dataset of its own, so grade a
+slice after calibrating the same slice.
+
+Exit status: 0 stored, 1 the baseline did not train, 2 usage error or missing data.`;
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse(args));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const flags = trainingFlags(values, io);
+  const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
+  const rubric = DEFAULT_RUBRIC;
+  io.stdout(
+    `Calibrating the ${rubric.baseline.name} baseline (${formatCount(rubric.baseline.params)} parameters)\n`,
+  );
+  const record = await calibrateBaseline({
+    ...sharedSetup(flags),
+    slice: flags.slice,
+    seed: flags.seed,
+    rubric,
+    onProgress: (progress) => reporter.update(progress),
+    onEvent: (event) => {
+      if (event.type === 'experiment-end') reporter.finish(event.outcome);
+    },
+  });
+  const file = await saveCalibration(flags.cacheDir, record);
+  io.stdout(
+    `${rubric.baseline.name} baseline: ${formatPercent(record.accuracy)} on ${record.backend.name} (${record.backend.detail}), ${formatCount(record.dataset.train_images)} training / ${formatCount(record.dataset.test_images)} test images${record.dataset.slice ? ' (a slice)' : ''}.\n` +
+      `Stored in ${path.relative(io.cwd, file) || file}; task 3.3 compares with it from now on for this backend and data.\n`,
+  );
+  return 0;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      seed: { type: 'string' },
+      'limit-train': { type: 'string' },
+      'limit-test': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export const command: Command = {
+  name: 'calibrate',
+  summary: 'train the MLP baseline on this backend and data and store its accuracy for task 3.3',
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,62 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildRejectedResult, DEFAULT_RUBRIC, type ResultFile } from '../rubric/index.js';
+import { GradeError } from './errors.js';
+import { readSubmissionFile } from './files.js';
+import { gradeSubmission } from './grade-submission.js';
+import type { GradeDeps } from './types.js';
+
+/** Writes a result as indented JSON, through a temporary name so a reader never sees half a file. */
+export async function writeResultFile(file: string, result: ResultFile): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);
+  await rename(partial, file);
+}
+
+export interface GradedFile {
+  file: string;
+  resultFile: string;
+  result: ResultFile;
+}
+
+export interface GradeFilesOptions {
+  files: readonly string[];
+  /** Where each file's result goes. */
+  resultFileFor: (file: string) => string;
+  /** Shared by every file: pass a loadData and selectBackend that do their work once. */
+  deps: Omit<GradeDeps, 'writeResult'>;
+  onFileStart?: (file: string, index: number, total: number) => void;
+  onFileEnd?: (graded: GradedFile, index: number, total: number) => void;
+}
+
+/**
+ * Grades files one after another (staff's local batch runs), each result written beside its
+ * submission as it is reached. A file that cannot be read gets a rejected result saying so.
+ */
+export async function gradeFiles(options: GradeFilesOptions): Promise<GradedFile[]> {
+  const rubric = options.deps.rubric ?? DEFAULT_RUBRIC;
+  const graded: GradedFile[] = [];
+  for (const [index, file] of options.files.entries()) {
+    options.onFileStart?.(file, index, options.files.length);
+    const resultFile = options.resultFileFor(file);
+    const writeResult = (result: ResultFile) => writeResultFile(resultFile, result);
+    let result: ResultFile;
+    try {
+      const bytes = await readSubmissionFile(file, rubric.limits.max_file_bytes);
+      result = await gradeSubmission({ bytes, source: file }, { ...options.deps, writeResult });
+    } catch (error) {
+      if (!(error instanceof GradeError)) throw error;
+      result = buildRejectedResult({
+        errors: [{ path: '', message: error.message }],
+        rubric,
+        identity: { sha256: null, bytes: null, source: file },
+      });
+      await writeResult(result);
+    }
+    const entry = { file, resultFile, result };
+    graded.push(entry);
+    options.onFileEnd?.(entry, index, options.files.length);
+  }
+  return graded;
+}
