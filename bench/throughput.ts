@@ -1,0 +1,141 @@
+/**
+ * Training throughput of the course's four networks: TensorFlow.js on the chosen backend (wasm
+ * unless told) against PyTorch 1.13 on the CPU, in the same run, network by network so both
+ * see the same machine load. A "run" is `--steps` full training steps at batch 64 through the
+ * grader's own loop (batch fill, forward, cross-entropy, backward, Adam); the first run of each
+ * side is a warm-up and the median of the rest is reported.
+ *
+ *   npm run bench:throughput -- [--backend wasm] [--steps 30] [--runs 5] [--network ConvNet]
+ *                               [--torch-threads 2] [--no-torch]
+ *
+ * Timings are only comparable on an otherwise idle machine: the load average is printed.
+ */
+import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { syntheticCifar10 } from '../src/data/index.js';
+import { selectBackend, trainExperiment } from '../src/train/index.js';
+import type { BackendName } from '../src/train/types.js';
+import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
+
+const BATCH = 64;
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = fileURLToPath(new URL('./torch_throughput.py', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '30' },
+    runs: { type: 'string', default: '5' },
+    network: { type: 'string', multiple: true },
+    'torch-threads': { type: 'string', default: '2' },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const steps = Number(values.steps);
+const runs = Number(values.runs);
+const torchThreads = Number(values['torch-threads']);
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  params: number;
+  images_per_second: number[];
+  median: number;
+}
+
+function median(numbers: readonly number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Images/s of each timed run through trainExperiment: one epoch per run over `steps` batches. */
+async function tfjsRates(file: string): Promise<{ rates: number[]; params: number }> {
+  const data = syntheticCifar10({ train: BATCH * steps, test: BATCH, seed: 1 });
+  const outcome = await trainExperiment({
+    name: file,
+    layers: await courseNetworkLayers(file),
+    training: {
+      optimizer: 'adam',
+      lr: 1e-3,
+      batch_size: BATCH,
+      momentum: 0,
+      weight_decay: 0,
+      epochs: runs + 1,
+    },
+    data,
+    seed: 1,
+  });
+  if (outcome.status !== 'ok') throw new Error(`${file}: ${outcome.status}: ${outcome.message}`);
+  const timed = outcome.epochs.slice(1);
+  return { rates: timed.map((epoch) => epoch.images / epoch.seconds), params: outcome.params };
+}
+
+async function torchRates(file: string): Promise<TorchResult> {
+  const { stdout } = await promisify(execFile)(PYTHON, [
+    TORCH_SCRIPT,
+    fileURLToPath(new URL(`../${file}`, import.meta.url)),
+    '--batch',
+    String(BATCH),
+    '--steps',
+    String(steps),
+    '--runs',
+    String(runs),
+    '--threads',
+    String(torchThreads),
+  ]);
+  return JSON.parse(stdout) as TorchResult;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const info = await selectBackend(values.backend as BackendName);
+const load = loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' ');
+console.log(
+  `tfjs ${info.name} ${info.version} (${info.detail}) vs PyTorch CPU ${values['no-torch'] ? '(skipped)' : `with ${torchThreads} threads`}; ` +
+    `batch ${BATCH}, ${runs} runs of ${steps} steps after a warm-up; load average ${load}`,
+);
+const rows: string[][] = [];
+for (const network of COURSE_NETWORKS) {
+  if (values.network !== undefined && !values.network.includes(network.name)) continue;
+  const tfjs = await tfjsRates(network.file);
+  const torch = values['no-torch'] ? undefined : await torchRates(network.file);
+  const ours = median(tfjs.rates);
+  rows.push([
+    network.name,
+    fmt(tfjs.params),
+    fmt(ours),
+    torch === undefined ? '-' : fmt(torch.median),
+    torch === undefined ? '-' : `${(ours / torch.median).toFixed(2)}×`,
+  ]);
+  console.log(
+    `  ${network.name}: tfjs runs ${tfjs.rates.map(fmt).join(', ')}` +
+      (torch === undefined
+        ? ''
+        : `; torch ${torch.torch} runs ${torch.images_per_second.map(fmt).join(', ')}`),
+  );
+}
+const header = [
+  'network',
+  'params',
+  `tfjs ${info.name} img/s`,
+  `PyTorch ${torchThreads}T img/s`,
+  'ratio',
+];
+const widths = header.map((title, i) =>
+  Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+);
+const line = (cells: string[]) =>
+  `| ${cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ')} |`;
+console.log(`\n${line(header)}\n|${widths.map((w) => `${'-'.repeat(w + 1)}:`).join('|')}|`);
+for (const row of rows) console.log(line(row));
+console.log(
+  `load average after: ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')}`,
+);
