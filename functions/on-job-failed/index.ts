@@ -8,11 +8,14 @@ import {
   type JobFailedOutcome,
   jobFailedDepsFor,
   jsonLog,
+  type Logger,
 } from '../../src/pipeline/index.js';
 
 export interface OnJobFailedOptions {
   env?: NodeJS.ProcessEnv;
   clients?: AwsClients;
+  /** Default: one JSON line per entry on stdout, which Lambda sends to CloudWatch. */
+  log?: Logger;
 }
 
 export type BatchJobStateChange = EventBridgeEvent<'Batch Job State Change', BatchJobDetail>;
@@ -22,8 +25,12 @@ export function makeOnJobFailedHandler(
   options: OnJobFailedOptions = {},
 ): (event: BatchJobStateChange) => Promise<JobFailedOutcome> {
   let deps: JobFailedDeps | undefined;
-  return (event) => {
-    deps ??= jobFailedDepsFor(readLambdaConfig(options.env), options.clients, jsonLog);
+  return async (event) => {
+    deps ??= jobFailedDepsFor(
+      readLambdaConfig(options.env),
+      options.clients,
+      options.log ?? jsonLog,
+    );
     return handleJobFailed(event.detail, deps);
   };
 }
