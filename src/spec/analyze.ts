@@ -188,7 +188,7 @@ function runSimpleLayer(
     case 'Dropout2d':
       if (input.shape.length !== 3) {
         fail(
-          `Dropout2d drops whole channels of a C×H×W input, but ${describeFlow(input)} arrive; use Dropout after Flatten`,
+          `Dropout2d drops whole channels of a C×H×W input, but it receives ${describeArrival(input)}; use Dropout after Flatten`,
         );
       }
       return same();
@@ -224,7 +224,7 @@ function runConv2d(
     return stop();
   }
   if (layer.in_channels !== undefined && layer.in_channels !== c) {
-    fail(`in_channels is ${layer.in_channels} but ${c} channels arrive (${describeFlow(input)})`);
+    fail(`in_channels is ${layer.in_channels} but ${c} channels arrive (${describeOrigin(input)})`);
   }
   const groups = layer.groups ?? 1;
   if (c % groups !== 0 || out % groups !== 0) {
@@ -293,14 +293,14 @@ function runLinear(
   const [only] = input.shape;
   if (input.shape.length !== 1 || only === undefined) {
     fail(
-      `Linear needs flat features, but it receives ${describeFlow(input)}; put a Flatten before it`,
+      `Linear needs flat features, but it receives ${describeArrival(input)}; put a Flatten before it`,
     );
     features = layer.in_features ?? product(input.shape);
   } else {
     features = only;
     if (layer.in_features !== undefined && layer.in_features !== features) {
       fail(
-        `in_features is ${layer.in_features} but ${features} features arrive (${describeFlow(input)})`,
+        `in_features is ${layer.in_features} but ${features} features arrive (${describeOrigin(input)})`,
       );
     }
   }
@@ -389,18 +389,18 @@ function runBatchNorm(
   const spatialInput = input.shape.length === 3;
   if (layer.type === 'BatchNorm2d' && !spatialInput) {
     fail(
-      `BatchNorm2d normalises the channels of a C×H×W input, but ${describeFlow(input)} arrive; use BatchNorm1d after Flatten`,
+      `BatchNorm2d normalises the channels of a C×H×W input, but it receives ${describeArrival(input)}; use BatchNorm1d after Flatten`,
     );
   } else if (layer.type === 'BatchNorm1d' && spatialInput) {
     fail(
-      `BatchNorm1d normalises flat features, but it receives ${describeFlow(input)}; use BatchNorm2d before Flatten`,
+      `BatchNorm1d normalises flat features, but it receives ${describeArrival(input)}; use BatchNorm2d before Flatten`,
     );
   }
   const channels = input.shape[0] ?? 0;
   if (layer.num_features !== undefined && layer.num_features !== channels) {
     const unit = spatialInput ? 'channels' : 'features';
     fail(
-      `num_features is ${layer.num_features} but ${channels} ${unit} arrive (${describeFlow(input)})`,
+      `num_features is ${layer.num_features} but ${channels} ${unit} arrive (${describeOrigin(input)})`,
     );
   }
   // weight and bias per channel; running mean and variance are buffers, not parameters.
@@ -480,30 +480,35 @@ function requireSpatial(
   const [c, h, w] = input.shape;
   if (input.shape.length === 3 && c !== undefined && h !== undefined && w !== undefined)
     return [c, h, w];
-  fail(`${type} needs a C×H×W input, but ${describeFlow(input)} arrive; put it before the Flatten`);
+  fail(
+    `${type} needs a C×H×W input, but it receives ${describeArrival(input)}; put it before the Flatten`,
+  );
   return undefined;
 }
 
-/** "256 features (16 channels × 4 × 4 after three MaxPool2d)"-style account of what arrives. */
-function describeFlow(flow: Flow): string {
+/**
+ * Where what arrives comes from, for the parenthesis after "N features arrive":
+ * "16 channels × 4 × 4 after three MaxPool2d", "8×16×16 from layers/2 (MaxPool2d)".
+ */
+function describeOrigin(flow: Flow): string {
   const [c, h, w] = flow.shape;
   if (flow.shape.length === 3 && c !== undefined && h !== undefined && w !== undefined) {
-    const source = flow.producer ? `from ${flow.producer}` : 'the input image';
-    return `${formatShape(flow.shape)} ${source}`;
+    return flow.producer
+      ? `${formatShape(flow.shape)} from ${flow.producer}`
+      : 'the 3×32×32 input image';
   }
-  const features = flow.shape[0] ?? 0;
   const flat = flow.flattened;
   const [fc, fh, fw] = flat?.shape ?? [];
-  if (
-    flat &&
-    fc !== undefined &&
-    fh !== undefined &&
-    fw !== undefined &&
-    fc * fh * fw === flow.shape[0]
-  ) {
+  if (flat && fc !== undefined && fh !== undefined && fw !== undefined && fc * fh * fw === c) {
     return `${fc} channels × ${fh} × ${fw} ${describeReductions(flat.reducers)}`;
   }
-  return `${features} features from ${flow.producer ?? 'the input'}`;
+  return `from ${flow.producer ?? 'the input'}`;
+}
+
+/** What a layer receives, as a noun phrase: "256 features (16 channels × 4 × 4 ...)", "8×16×16 from ...". */
+function describeArrival(flow: Flow): string {
+  if (flow.shape.length === 3) return describeOrigin(flow);
+  return `${flow.shape[0] ?? 0} features (${describeOrigin(flow)})`;
 }
 
 function describeReductions(reducers: string[]): string {

@@ -191,21 +191,19 @@ function readString(text: string, start: number): number {
 
 function readNumber(text: string, start: number): number {
   NUMBER.lastIndex = start;
-  if (!NUMBER.test(text) || NUMBER.lastIndex === start) {
-    throw new Fail(start, `invalid number ${JSON.stringify(text.slice(start, start + 12))}`);
-  }
-  const end = NUMBER.lastIndex;
+  const matched = NUMBER.test(text) && NUMBER.lastIndex > start;
+  const end = matched ? NUMBER.lastIndex : start;
   const next = text.charCodeAt(end);
-  // "01", "1.", "1e", "1x": the grammar stops early; name the number rather than the next byte.
-  if (
+  // "-", "01", "1.", "1e", "1x": the grammar stops early; name the whole would-be number.
+  const runsOn =
     (next >= 0x30 && next <= 0x39) ||
     next === 0x2e ||
-    next === 0x65 ||
-    next === 0x45 ||
-    isWordChar(next)
-  ) {
-    let stop = end;
-    while (stop < text.length && /[0-9A-Za-z.+-]/.test(text.charAt(stop)) && stop - start < 40)
+    next === 0x2b ||
+    next === 0x2d ||
+    isWordChar(next);
+  if (!matched || runsOn) {
+    let stop = start + 1;
+    while (stop < text.length && stop - start < 40 && /[0-9A-Za-z.+-]/.test(text.charAt(stop)))
       stop++;
     throw new Fail(start, `invalid number ${JSON.stringify(text.slice(start, stop))}`);
   }
@@ -240,7 +238,10 @@ function unexpectedValue(text: string, i: number): string {
 function describeAt(text: string, i: number): string {
   if (i >= text.length) return 'the end of the file';
   const c = text.codePointAt(i) ?? 0;
-  if (c < 0x20 || c === 0x7f || c === 0xfeff || (c >= 0x80 && c < 0xa0)) return codePointName(c);
+  // Invisible or look-alike characters are named by code point, so the student can find them.
+  if (c < 0x21 || (c >= 0x7f && c <= 0xa0) || /\s/u.test(String.fromCodePoint(c)) || c === 0xfeff) {
+    return codePointName(c);
+  }
   return `'${String.fromCodePoint(c)}'`;
 }
 

@@ -167,7 +167,7 @@ function valueProblem(error: ErrorObject): string {
 /** The value's name in its object: "layers/3 (Conv2d): kernel_size", "training: lr", "final". */
 function subject(tokens: string[], document: unknown): string {
   const last = tokens.at(-1);
-  if (last === undefined) return 'the file';
+  if (last === undefined) return 'the file must hold one JSON object (a submission), but it';
   const parent = tokens.slice(0, -1);
   const parentPath = parent.map((t) => `/${escapeToken(t)}`).join('');
   if (/^\d+$/.test(last)) {

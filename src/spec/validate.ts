@@ -108,7 +108,11 @@ function validate(input: Uint8Array | string, rubric: Rubric): ValidationResult 
           message: `name is ${experiment.name.length} characters long; the rubric allows at most ${rubric.limits.max_name_length}`,
         });
       }
-      if (clean(pointer(path, 'layers'))) {
+      const analysable =
+        typeof experiment.name === 'string' &&
+        Array.isArray(experiment.layers) &&
+        clean(pointer(path, 'layers'));
+      if (analysable) {
         const checked = checkExperiment(experiment, path, rubric);
         errors.push(...checked.errors);
         if (checked.analysis) experiments.push(checked.analysis);
