@@ -137,9 +137,13 @@ describe('validateSubmission never throws (property-based)', () => {
     const paths: Array<Array<string | number>> = [];
     const walk = (value: unknown, path: Array<string | number>): void => {
       paths.push(path);
-      if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-      else if (value && typeof value === 'object')
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          walk(v, [...path, i]);
+        });
+      } else if (value && typeof value === 'object') {
         for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      }
     };
     walk(example, []);
     // Act & Assess

@@ -107,7 +107,7 @@ describe('scanJson', () => {
         }
         // Duplicate keys are valid for JSON.parse but refused here on purpose.
         const error = scanJson(data, 1000);
-        if (error && error.message.includes('duplicate key')) return;
+        if (error?.message.includes('duplicate key')) return;
         expect(error === undefined).toBe(parses);
       }),
       { numRuns: 2000 },
