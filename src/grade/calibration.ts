@@ -124,7 +124,7 @@ export async function calibrateBaseline(deps: CalibrateDeps): Promise<Calibratio
 
 /** File names keep to a safe alphabet whatever a rubric's id or version holds. */
 function safeSegment(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]/g, '_');
+  return text.replace(/[^A-Za-z0-9@._-]/g, '_');
 }
 
 /** Where a calibration lives: <cacheDir>/calibrations/<rubric>@<version>/<backend>-<dataset sha256>.json. */
