@@ -1,0 +1,126 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type LocalUpload, runLocalPipeline } from '../../pipeline/local-pipeline.js';
+import { formatScore, renderResultText } from '../../rubric/index.js';
+import { UsageError } from '../errors.js';
+import type { CliIo, Command } from '../types.js';
+import { sharedSetup, trainingFlags } from './grade.js';
+
+const USAGE =
+  'autograder pipeline FILE... [--student NAME] [--redeliver] [--out DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--limit-train N] [--limit-test N]';
+
+const HELP = `Usage: ${USAGE}
+
+Runs the deployed flow on this machine, without AWS: starts an S3-protocol server on loopback,
+uploads each FILE as submissions/<student>/<file name>, hands each S3 event to on-submission
+(validate; reject at once, or start one job), runs the jobs in-process, and prints each result
+file under results/ with its score.
+
+  --student NAME    the student folder to upload under (default: local)
+  --redeliver       deliver every S3 event twice, as S3 may; each upload still starts one job
+  --out DIR         also copy each result file to DIR/<student>/<file name>
+  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
+  --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
+  --limit-train N   train on the first N training images
+  --limit-test N    evaluate on the first N test images
+
+Exit status: 0 every upload graded, 1 some upload rejected or its grading failed, 2 usage error.`;
+
+const STUDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('expected at least one submission file');
+  const student = values.student ?? 'local';
+  if (!STUDENT.test(student)) {
+    throw new UsageError(
+      `--student must be letters, digits, ".", "_" or "-" (at most 64), got "${student}"`,
+    );
+  }
+  const uploads: LocalUpload[] = [];
+  for (const file of positionals) {
+    const name = path.basename(file);
+    if (uploads.some((upload) => upload.name === name)) {
+      throw new UsageError(`two files are named ${name}; they would upload to the same key`);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path.resolve(io.cwd, file));
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
+    }
+    uploads.push({ student, name, bytes });
+  }
+  const flags = trainingFlags(values, io);
+
+  const reports = await runLocalPipeline({
+    uploads,
+    ...sharedSetup(flags),
+    ...(flags.slice ? { slice: flags.slice } : {}),
+    redeliver: values.redeliver ?? false,
+    report: (line) => io.stdout(`${line}\n`),
+  });
+
+  io.stdout('\n');
+  let allGraded = true;
+  for (const report of reports) {
+    const { result } = report;
+    if (!result) {
+      allGraded = false;
+      io.stdout(`${report.resultKey}: no result file was written\n\n`);
+      continue;
+    }
+    const max = result.tests.reduce((sum, test) => sum + test.max_score, 0);
+    io.stdout(
+      `${report.resultKey}: ${formatScore(result.score)} / ${formatScore(max)} (${result.extra_data.outcome})\n`,
+    );
+    io.stdout(`${renderResultText(result)}\n`);
+    if (values.out !== undefined) {
+      const target = path.resolve(io.cwd, values.out, report.resultKey.replace(/^results\//, ''));
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, `${JSON.stringify(result, null, 2)}\n`);
+      io.stdout(`Copied to ${path.relative(io.cwd, target) || target}\n`);
+    }
+    io.stdout('\n');
+    if (result.extra_data.outcome !== 'graded') allGraded = false;
+  }
+  return allGraded ? 0 : 1;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      'limit-train': { type: 'string' },
+      'limit-test': { type: 'string' },
+      student: { type: 'string' },
+      redeliver: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export const command: Command = {
+  name: 'pipeline',
+  summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
+import { captureIo } from '../helpers/io.js';
+
+const example = (name: string) =>
+  fileURLToPath(new URL(`../../rubric/examples/${name}`, import.meta.url));
+
+let work: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'local-pipeline-'));
+  dataDir = path.join(work, 'cifar10');
+  await writeCifar10Dir(dataDir, syntheticCifar10({ train: 64, test: 32, seed: 3 }));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('autograder pipeline', () => {
+  it('grades a valid upload, rejects an invalid one, and starts one job despite redelivered events', async () => {
+    // Prepare
+    const io = captureIo({ cwd: work });
+    const out = path.join(work, 'results');
+    // Act
+    const code = await main(
+      [
+        'pipeline',
+        example('tiny.json'),
+        example('broken/missing-flatten.json'),
+        '--student',
+        'alice',
+        '--redeliver',
+        '--data',
+        dataDir,
+        '--backend',
+        'cpu',
+        '--limit-train',
+        '64',
+        '--limit-test',
+        '32',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    // Assess
+    const stdout = io.out();
+    expect(code, io.err()).toBe(1);
+    expect(stdout).toContain('submissions/alice/tiny.json: valid; job local-1 started');
+    expect(stdout).toContain('submissions/alice/missing-flatten.json: invalid');
+    expect(stdout.match(/already claimed, no second job/g)).toHaveLength(2);
+    expect(stdout).not.toContain('local-2');
+    expect(stdout).toMatch(/results\/alice\/tiny\.json: [\d.]+ \/ 8 \(graded\)/);
+    expect(stdout).toContain('results/alice/missing-flatten.json: 0 / 8 (rejected)');
+    const graded = JSON.parse(await readFile(path.join(out, 'alice', 'tiny.json'), 'utf8'));
+    expect(graded.extra_data.outcome).toBe('graded');
+    expect(graded.extra_data.submission.source).toBe(
+      's3://autograder-submissions/submissions/alice/tiny.json',
+    );
+    const rejected = JSON.parse(
+      await readFile(path.join(out, 'alice', 'missing-flatten.json'), 'utf8'),
+    );
+    expect(rejected.extra_data.errors.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { description: 'no files', args: [], message: /at least one submission file/ },
+    {
+      description: 'a bad student name',
+      args: ['x.json', '--student', '../up'],
+      message: /--student/,
+    },
+    {
+      description: 'an unreadable file',
+      args: ['does-not-exist.json'],
+      message: /cannot read does-not-exist.json: ENOENT/,
+    },
+  ])('exits 2 for $description', async ({ args, message }) => {
+    // Prepare
+    const io = captureIo({ cwd: work });
+    // Act
+    const code = await main(['pipeline', ...args], io);
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err()).toMatch(message);
+  });
+});
