@@ -103,6 +103,33 @@ describe('autograder grade', () => {
     expect(existsSync(path.join(dir, 'two.result.json'))).toBe(false);
   });
 
+  it('puts the result inside --out when it names an existing directory', async () => {
+    // Prepare
+    const dir = await workspace('out-dir');
+    await mkdir(path.join(dir, 'results'));
+    const cli = io(dir);
+    // Act
+    const code = await main(
+      [
+        'grade',
+        'two.json',
+        '--out',
+        'results',
+        '--data',
+        dataDir,
+        '--backend',
+        'wasm',
+        '--limit-train',
+        '64',
+      ],
+      cli,
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(existsSync(path.join(dir, 'results', 'two.result.json'))).toBe(true);
+    expect(cli.out()).toContain(`Result written to ${path.join('results', 'two.result.json')}`);
+  });
+
   it('exits 1 for an invalid submission and still writes its result', async () => {
     // Prepare
     const dir = await workspace('invalid');

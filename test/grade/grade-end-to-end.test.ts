@@ -78,6 +78,22 @@ describe('grading with the real trainer on synthetic CIFAR-format data', () => {
     expect(result.tests[1]).toMatchObject({ number: '3.2', score: 0, status: 'failed' });
     expect(result.tests[1]?.output).toContain('exactly the number of bias terms');
   });
+
+  it('scores experiments stopped by the time limit, and says what happened', async () => {
+    // Prepare
+    const deps = { loadData: async () => data, selectBackend: async () => backend, timeLimitMs: 1 };
+    const tensorsBefore = tf.memory().numTensors;
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.extra_data.outcome).toBe('graded');
+    expect(result.extra_data.experiments.map((e) => e.status)).toEqual(['timeout', 'timeout']);
+    expect(result.tests[2]).toMatchObject({ number: '3.3', score: 0 });
+    expect(result.tests[2]?.output).toContain('full epoch budget');
+    expect(result.output).toContain('**small** (timeout)');
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
 });
 
 const realDir = realCifarDir();

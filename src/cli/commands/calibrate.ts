@@ -8,12 +8,12 @@ import type { CliIo, Command } from '../types.js';
 import { sharedSetup, trainingFlags } from './grade.js';
 
 const USAGE =
-  'autograder calibrate [--data DIR] [--backend tensorflow|wasm|cpu] [--seed N] [--limit-train N] [--limit-test N]';
+  'autograder calibrate [--data DIR] [--backend tensorflow|wasm|cpu] [--limit-train N] [--limit-test N]';
 
 const HELP = `Usage: ${USAGE}
 
 Trains the rubric's baseline (the MLP in rubric/baseline-mlp.json) exactly as submissions are
-trained, on this backend and data, and stores its test accuracy. Task 3.3 then compares with it
+trained (the rubric's seed and epochs), on this backend and data, and stores its test accuracy. Task 3.3 then compares with it
 instead of the course's reference figure (${formatPercent(DEFAULT_RUBRIC.baseline.reference_accuracy)}).
 Calibrations are kept under AUTOGRADER_CACHE_DIR (default .cache/ in the package), one per
 rubric version, backend and dataset; a slice (--limit-*) is a dataset of its own, so grade a
@@ -41,7 +41,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const record = await calibrateBaseline({
     ...sharedSetup(flags),
     slice: flags.slice,
-    seed: flags.seed,
     rubric,
     onProgress: (progress) => reporter.update(progress),
     onEvent: (event) => {
@@ -64,7 +63,6 @@ function parse(args: string[]) {
     options: {
       data: { type: 'string' },
       backend: { type: 'string' },
-      seed: { type: 'string' },
       'limit-train': { type: 'string' },
       'limit-test': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -128,7 +128,7 @@ const HELP = `Usage: ${USAGE}
 
 Trains every experiment of a submission, scores the rubric and writes the result file
 (Gradescope's results.json shape). The result goes beside the submission as NAME${RESULT_SUFFIX}
-unless --out names a file. With a directory, every *.json in it is graded (results are skipped)
+unless --out names a file (or an existing directory to put it in). With a directory, every *.json in it is graded (results are skipped)
 and each result goes beside its submission, or into the directory --out names.
 
   --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
@@ -160,9 +160,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const files = info.isDirectory() ? await listSubmissionFiles(target) : [target];
   if (files.length === 0) throw new UsageError(`no *.json submissions in ${positionals[0]}`);
   const out = values.out === undefined ? undefined : path.resolve(io.cwd, values.out);
-  const resultFileFor = info.isDirectory()
-    ? (file: string) => resultPathFor(file, out)
-    : (file: string) => out ?? resultPathFor(file);
+  const outIsDir = out !== undefined && (await stat(out).catch(() => undefined))?.isDirectory();
+  const resultFileFor =
+    info.isDirectory() || outIsDir
+      ? (file: string) => resultPathFor(file, out)
+      : (file: string) => out ?? resultPathFor(file);
   const flags = trainingFlags(values, io);
 
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
