@@ -1,3 +1,6 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SettingsError } from '../../cdk/settings.js';
@@ -34,8 +37,9 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 
 describe('AutograderStack with default settings', () => {
   let template: Template;
+  let app: App;
   beforeAll(() => {
-    ({ template } = synthStack());
+    ({ template, app } = synthStack());
   });
 
   describe('buckets', () => {
@@ -129,6 +133,25 @@ describe('AutograderStack with default settings', () => {
       ]);
       for (const fn of Object.values(functions) as Resources[string][]) {
         expect(fn.Properties?.Handler).toBe('index.handler');
+      }
+    });
+
+    it('bundle the handlers without TensorFlow.js, so they stay small and start fast', async () => {
+      // Prepare
+      const outdir = app.synth().directory;
+      const bundles = (await readdir(outdir)).filter((entry) => entry.startsWith('asset.'));
+      const handlers: string[] = [];
+      for (const dir of bundles) {
+        const file = path.join(outdir, dir, 'index.mjs');
+        if ((await stat(file).catch(() => undefined))?.isFile()) handlers.push(file);
+      }
+      // Act
+      const contents = await Promise.all(handlers.map((file) => readFile(file, 'utf8')));
+      // Assess
+      expect(handlers).toHaveLength(2);
+      for (const code of contents) {
+        expect(code).not.toContain('@tensorflow/tfjs');
+        expect(code.length).toBeLessThan(2_000_000);
       }
     });
 
