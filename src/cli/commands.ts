@@ -7,6 +7,15 @@ export interface CommandEntry {
 
 /** The CLI's commands. Each module loads only when its command runs, so `validate` never pays for TensorFlow.js. */
 export const COMMANDS: Record<string, CommandEntry> = {
+  validate: {
+    summary: 'check a submission file: format, shapes, parameter budget (exit 0 valid, 1 invalid)',
+    load: async () => (await import('./commands/validate.js')).command,
+  },
+  summary: {
+    summary:
+      'print each experiment layer by layer: output shape, parameters, MACs (like torchinfo)',
+    load: async () => (await import('./commands/summary.js')).command,
+  },
   grade: {
     summary: 'train and score a submission (or a directory of them) and write its result file',
     load: async () => (await import('./commands/grade.js')).command,

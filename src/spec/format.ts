@@ -74,7 +74,7 @@ function formatTable(experiment: ExperimentAnalysis, rubric: Rubric): string {
       .trimEnd();
   const rule = '='.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
   const budget = rubric.budget.max_params_exclusive;
-  const within = experiment.params < budget ? 'within' : 'OVER';
+  const within = experiment.params < budget ? 'within' : 'over';
   return [
     rule,
     render(HEADERS),

@@ -1,0 +1,29 @@
+import { formatSummary, formatValidation, validateSubmission } from '../../spec/index.js';
+import type { Command } from '../types.js';
+import { fileArgument, readSubmissionFile } from './validate.js';
+
+const USAGE = 'autograder summary FILE';
+
+export const command: Command = {
+  name: 'summary',
+  summary: 'print each experiment layer by layer: output shape, parameters, MACs (like torchinfo)',
+  usage: USAGE,
+  async run(args, io) {
+    const parsed = fileArgument(args);
+    if (parsed.help) {
+      io.stdout(
+        `Usage: ${USAGE}\n\nPrints a torchinfo-style table per experiment: output shape, parameters and\nmultiply-accumulates of every layer, Residual contents indented, and the totals.\n\nExit status: 0 valid, 1 invalid (the errors follow any tables), 2 usage error or unreadable file.\n`,
+      );
+      return 0;
+    }
+    const bytes = await readSubmissionFile(parsed.file, io);
+    const result = validateSubmission(bytes);
+    const final = result.valid ? result.submission.final : undefined;
+    if (result.experiments.length > 0) io.stdout(formatSummary(result.experiments, { final }));
+    if (!result.valid) {
+      if (result.experiments.length > 0) io.stdout('\n');
+      io.stdout(formatValidation(result, parsed.file));
+    }
+    return result.valid ? 0 : 1;
+  },
+};
