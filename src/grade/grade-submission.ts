@@ -115,11 +115,15 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
   });
 
   const seed = deps.seed ?? rubric.training.seed;
-  const records: ExperimentRecord[] = submission.experiments.map((experiment, i) => {
+  // Each experiment with its static figures; every one starts "not_run" until it is trained.
+  const plan = submission.experiments.map((experiment, i) => {
     const analysis = analyses[i];
     if (!analysis) throw new Error(`the validator returned no analysis for experiment ${i}`);
-    return experimentRecord(experiment, analysis, experiment.name === submission.final);
+    return { experiment, analysis, final: experiment.name === submission.final };
   });
+  const records: ExperimentRecord[] = plan.map((p) =>
+    experimentRecord(p.experiment, p.analysis, p.final),
+  );
   const result = (complete: boolean) =>
     buildGradedResult({
       rubric,
@@ -135,13 +139,11 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
       complete,
     });
 
-  let checkpoint = result(false);
-  await write(checkpoint);
+  await write(result(false));
   const train = deps.train ?? trainExperiment;
-  const total = submission.experiments.length;
-  for (const [index, experiment] of submission.experiments.entries()) {
-    const analysis = analyses[index];
-    if (!analysis) continue;
+  const timeLimitMs = deps.timeLimitMs ?? rubric.training.time_limit_seconds_per_experiment * 1000;
+  const total = plan.length;
+  for (const [index, { experiment, analysis, final }] of plan.entries()) {
     if (deps.signal?.aborted) break;
     deps.onEvent?.({ type: 'experiment-start', name: experiment.name, index, total });
     let outcome: TrainOutcome;
@@ -152,24 +154,19 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
         training: resolveTraining(experiment, rubric),
         data: setup.data,
         seed,
-        timeLimitMs: deps.timeLimitMs ?? rubric.training.time_limit_seconds_per_experiment * 1000,
+        timeLimitMs,
         clock,
         onProgress: deps.onProgress,
         signal: deps.signal,
       });
     } catch (error) {
+      // Stopped from outside: the experiment stays "not_run" and the failure result says why.
       if (deps.signal?.aborted) break;
       outcome = crashedOutcome(experiment.name, error);
     }
-    records[index] = experimentRecord(
-      experiment,
-      analysis,
-      experiment.name === submission.final,
-      outcome,
-    );
+    records[index] = experimentRecord(experiment, analysis, final, outcome);
     deps.onEvent?.({ type: 'experiment-end', name: experiment.name, index, total, outcome });
-    checkpoint = result(false);
-    if (index < total - 1) await write(checkpoint);
+    if (index < total - 1) await write(result(false));
   }
 
   if (deps.signal?.aborted) {
@@ -179,7 +176,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
       rubric,
       identity,
       executionTime: elapsed(),
-      previous: checkpoint,
+      previous: result(false),
     });
     await write(stopped);
     return stopped;

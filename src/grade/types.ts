@@ -58,7 +58,8 @@ export interface GradeDeps {
   lookupCalibration?: (key: CalibrationKey) => Promise<number | undefined>;
   /**
    * Stores the result. Called with checkpoints (extra_data.complete false) as experiments
-   * finish, then with the final result, so a crash never loses what finished.
+   * finish, then with the final result, so a crash never loses what finished. A write that
+   * fails stops grading: its error reaches the caller, which knows where else to report.
    */
   writeResult?: (result: ResultFile) => Promise<void>;
   rubric?: Rubric;
