@@ -5,9 +5,15 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
+import { PIPELINE_ENV } from '../config.js';
 import type { Cifar10Dataset } from '../data/types.js';
 import type { GradeEvent } from '../grade/index.js';
-import { InProcessLauncher, type JobLauncher } from '../launch/index.js';
+import {
+  DockerLauncher,
+  InProcessLauncher,
+  type JobLauncher,
+  type Spawn,
+} from '../launch/index.js';
 import { isResultFile, type ResultFile } from '../rubric/index.js';
 import {
   createS3Client,
@@ -36,13 +42,32 @@ export interface LocalUpload {
 
 export interface LocalPipelineOptions {
   uploads: LocalUpload[];
-  loadData: () => Promise<Cifar10Dataset>;
-  selectBackend: () => Promise<BackendInfo>;
+  /** Where launched jobs run. */
+  jobs: InProcessJobs | DockerJobs;
   slice?: { limitTrain?: number; limitTest?: number };
   /** Deliver every S3 event twice, as S3's at-least-once delivery may. */
   redeliver?: boolean;
   /** Lines for the terminal: uploads, intake outcomes, grading progress. */
   report?: (line: string) => void;
+}
+
+/** Jobs graded in this process, on data and a backend set up once for all of them. */
+export interface InProcessJobs {
+  kind: 'in-process';
+  loadData: () => Promise<Cifar10Dataset>;
+  selectBackend: () => Promise<BackendInfo>;
+}
+
+/**
+ * Jobs run in the grader image with Docker, as on a GPU workstation; the image brings its own
+ * CIFAR-10 and engine, and reaches the loopback server through the host's network.
+ */
+export interface DockerJobs {
+  kind: 'docker';
+  image: string;
+  /** docker run --gpus value; default "all". */
+  gpus?: string;
+  spawn?: Spawn;
 }
 
 export interface LocalUploadReport {
@@ -70,25 +95,36 @@ export async function runLocalPipeline(
   });
   try {
     const storeFor = storesOn(client);
-    const jobs: Promise<number>[] = [];
-    const inProcess = new InProcessLauncher(
-      (request, jobId) =>
-        runGradeJob(request, {
-          storeFor,
-          loadData: options.loadData,
-          selectBackend: options.selectBackend,
-          ...(options.slice ? { slice: options.slice } : {}),
-          log: (entry) => {
-            const line = describeGradeEvent(entry as GradeEvent | Record<string, unknown>);
-            if (line) report(`[${jobId}] ${line}`);
-          },
-        }),
-      (error, jobId) => report(`[${jobId}] crashed: ${String(error)}`),
-    );
+    const running: Promise<number>[] = [];
+    const { jobs: where } = options;
+    const runner: JobLauncher =
+      where.kind === 'docker'
+        ? new DockerLauncher({
+            image: where.image,
+            gpus: where.gpus ?? 'all',
+            network: 'host',
+            env: containerEnv(server.endpoint, options.slice),
+            passEnv: [],
+            ...(where.spawn ? { spawn: where.spawn } : {}),
+          })
+        : new InProcessLauncher(
+            (request, jobId) =>
+              runGradeJob(request, {
+                storeFor,
+                loadData: where.loadData,
+                selectBackend: where.selectBackend,
+                ...(options.slice ? { slice: options.slice } : {}),
+                log: (entry) => {
+                  const line = describeGradeEvent(entry as GradeEvent | Record<string, unknown>);
+                  if (line) report(`[${jobId}] ${line}`);
+                },
+              }),
+            (error, jobId) => report(`[${jobId}] crashed: ${String(error)}`),
+          );
     const launcher: JobLauncher = {
       async launch(request) {
-        const job = await inProcess.launch(request);
-        if (job.finished) jobs.push(job.finished);
+        const job = await runner.launch(request);
+        if (job.finished) running.push(job.finished);
         report(`[${job.id}] started for ${request.submission.key}`);
         return job;
       },
@@ -132,7 +168,7 @@ export async function runLocalPipeline(
       );
     }
     await Promise.all(deliveries);
-    await Promise.all(jobs);
+    await Promise.all(running);
 
     const results = new S3ObjectStore({ bucket: LOCAL_BUCKETS.results, client });
     const reports: LocalUploadReport[] = [];
@@ -152,6 +188,21 @@ export async function runLocalPipeline(
     client.destroy();
     await server.close();
   }
+}
+
+/** What the grader container needs to reach the loopback server and grade a slice. */
+function containerEnv(
+  endpoint: string,
+  slice: LocalPipelineOptions['slice'],
+): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOOPBACK_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOOPBACK_CREDENTIALS.secretAccessKey,
+    [PIPELINE_ENV.s3Endpoint]: endpoint,
+    ...(slice?.limitTrain ? { [PIPELINE_ENV.limitTrain]: String(slice.limitTrain) } : {}),
+    ...(slice?.limitTest ? { [PIPELINE_ENV.limitTest]: String(slice.limitTest) } : {}),
+  };
 }
 
 function describeOutcome(outcome: IntakeOutcome): string {

@@ -1,3 +1,4 @@
+import { spawn as spawnProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
+import type { Spawn } from '../../src/launch/index.js';
+import { runLocalPipeline } from '../../src/pipeline/local-pipeline.js';
 import { captureIo } from '../helpers/io.js';
 
 const example = (name: string) =>
@@ -89,5 +92,53 @@ describe('autograder pipeline', () => {
     // Assess
     expect(code).toBe(2);
     expect(io.err()).toMatch(message);
+  });
+});
+
+describe('the local pipeline with Docker jobs', () => {
+  it('runs each job as `docker run --gpus all --network host IMAGE` whose environment suffices to grade', async () => {
+    // Prepare: a stand-in for docker that runs the image's entrypoint as a process with the
+    // environment the docker argv gives, plus the data and engine the image would bake in.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const entrypoint = fileURLToPath(new URL('../../grader-image/entrypoint.ts', import.meta.url));
+    const dockerCalls: string[][] = [];
+    const fakeDocker: Spawn = (_command, args) => {
+      dockerCalls.push(args);
+      const env: Record<string, string> = {};
+      args.forEach((arg, i) => {
+        const value = args[i + 1];
+        if (arg === '--env' && value?.includes('=')) {
+          env[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
+        }
+      });
+      return spawnProcess(process.execPath, ['--import', 'tsx', entrypoint], {
+        cwd: root,
+        stdio: 'ignore',
+        env: {
+          ...env,
+          PATH: process.env.PATH,
+          AUTOGRADER_CIFAR10_DIR: dataDir,
+          AUTOGRADER_BACKEND: 'cpu',
+        },
+      });
+    };
+    const bytes = await readFile(example('tiny.json'));
+    // Act
+    const reports = await runLocalPipeline({
+      uploads: [{ student: 'bo', name: 'tiny.json', bytes }],
+      jobs: { kind: 'docker', image: 'cifar10-autograder:test', spawn: fakeDocker },
+      slice: { limitTrain: 64, limitTest: 32 },
+    });
+    // Assess
+    expect(dockerCalls).toHaveLength(1);
+    const args = dockerCalls[0] ?? [];
+    expect(args.slice(0, 2)).toEqual(['run', '--rm']);
+    expect(args.join(' ')).toContain('--gpus all --network host');
+    expect(args).toContain('AUTOGRADER_LIMIT_TRAIN=64');
+    expect(args.at(-1)).toBe('cifar10-autograder:test');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.outcomes).toEqual(['launched']);
+    expect(reports[0]?.result?.extra_data.outcome).toBe('graded');
+    expect(reports[0]?.result?.extra_data.dataset).toMatchObject({ train_images: 64 });
   });
 });

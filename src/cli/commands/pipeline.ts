@@ -1,14 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type LocalUpload, runLocalPipeline } from '../../pipeline/local-pipeline.js';
+import {
+  type LocalPipelineOptions,
+  type LocalUpload,
+  runLocalPipeline,
+} from '../../pipeline/local-pipeline.js';
 import { formatScore, renderResultText } from '../../rubric/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIo, Command } from '../types.js';
 import { sharedSetup, trainingFlags } from './grade.js';
 
 const USAGE =
-  'autograder pipeline FILE... [--student NAME] [--redeliver] [--out DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--limit-train N] [--limit-test N]';
+  'autograder pipeline FILE... [--student NAME] [--redeliver] [--out DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--docker IMAGE [--gpus VALUE]] [--limit-train N] [--limit-test N]';
 
 const HELP = `Usage: ${USAGE}
 
@@ -22,6 +26,9 @@ file under results/ with its score.
   --out DIR         also copy each result file to DIR/<student>/<file name>
   --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
   --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
+  --docker IMAGE    run each job in the grader image (docker run --gpus all --network host),
+                    as on a GPU workstation; the image brings its own data and engine
+  --gpus VALUE      docker's --gpus value with --docker (default: all)
   --limit-train N   train on the first N training images
   --limit-test N    evaluate on the first N test images
 
@@ -64,12 +71,27 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     uploads.push({ student, name, bytes });
   }
-  const flags = trainingFlags(values, io);
+  if (values.gpus !== undefined && values.docker === undefined) {
+    throw new UsageError('--gpus applies only with --docker IMAGE');
+  }
+  let jobs: LocalPipelineOptions['jobs'];
+  let slice: LocalPipelineOptions['slice'];
+  if (values.docker !== undefined) {
+    if (values.data !== undefined || values.backend !== undefined) {
+      throw new UsageError('--data and --backend do not apply with --docker: the image has both');
+    }
+    jobs = { kind: 'docker', image: values.docker, gpus: values.gpus ?? 'all' };
+    slice = dockerSlice(values);
+  } else {
+    const flags = trainingFlags(values, io);
+    jobs = { kind: 'in-process', ...sharedSetup(flags) };
+    slice = flags.slice;
+  }
 
   const reports = await runLocalPipeline({
     uploads,
-    ...sharedSetup(flags),
-    ...(flags.slice ? { slice: flags.slice } : {}),
+    jobs,
+    ...(slice ? { slice } : {}),
     redeliver: values.redeliver ?? false,
     report: (line) => io.stdout(`${line}\n`),
   });
@@ -100,6 +122,27 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return allGraded ? 0 : 1;
 }
 
+/** --limit-train/--limit-test for a container, which checks no local data directory. */
+function dockerSlice(values: {
+  'limit-train'?: string;
+  'limit-test'?: string;
+}): LocalPipelineOptions['slice'] {
+  const limit = (name: 'limit-train' | 'limit-test'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+      throw new UsageError(`--${name} must be an integer of at least 1, got "${text}"`);
+    }
+    return Number(text);
+  };
+  const limitTrain = limit('limit-train');
+  const limitTest = limit('limit-test');
+  return {
+    ...(limitTrain !== undefined ? { limitTrain } : {}),
+    ...(limitTest !== undefined ? { limitTest } : {}),
+  };
+}
+
 function parse(args: string[]) {
   return parseArgs({
     args,
@@ -113,6 +156,8 @@ function parse(args: string[]) {
       student: { type: 'string' },
       redeliver: { type: 'boolean' },
       out: { type: 'string' },
+      docker: { type: 'string' },
+      gpus: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
