@@ -24,6 +24,8 @@ export interface GradeFilesOptions {
   files: readonly string[];
   /** Where each file's result goes. */
   resultFileFor: (file: string) => string;
+  /** How the result names the file (default: as given); e.g. relative to the working directory. */
+  sourceFor?: (file: string) => string;
   /** Shared by every file: pass a loadData and selectBackend that do their work once. */
   deps: Omit<GradeDeps, 'writeResult'>;
   onFileStart?: (file: string, index: number, total: number) => void;
@@ -41,16 +43,17 @@ export async function gradeFiles(options: GradeFilesOptions): Promise<GradedFile
     options.onFileStart?.(file, index, options.files.length);
     const resultFile = options.resultFileFor(file);
     const writeResult = (result: ResultFile) => writeResultFile(resultFile, result);
+    const source = options.sourceFor?.(file) ?? file;
     let result: ResultFile;
     try {
       const bytes = await readSubmissionFile(file, rubric.limits.max_file_bytes);
-      result = await gradeSubmission({ bytes, source: file }, { ...options.deps, writeResult });
+      result = await gradeSubmission({ bytes, source }, { ...options.deps, writeResult });
     } catch (error) {
       if (!(error instanceof GradeError)) throw error;
       result = buildRejectedResult({
         errors: [{ path: '', message: error.message }],
         rubric,
-        identity: { sha256: null, bytes: null, source: file },
+        identity: { sha256: null, bytes: null, source },
       });
       await writeResult(result);
     }

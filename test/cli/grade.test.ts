@@ -59,6 +59,7 @@ describe('autograder grade', () => {
       complete: true,
       backend: { name: 'wasm' },
       dataset: { train_images: 256, test_images: 128, slice: null },
+      submission: { source: 'two.json' },
     });
     const out = cli.out();
     expect(out).toContain('[1/2] small');

@@ -183,6 +183,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const graded = await gradeFiles({
     files,
     resultFileFor,
+    // Recorded in the result: relative, so the file does not depend on where the repo lives.
+    sourceFor: (file) => path.relative(io.cwd, file) || file,
     deps,
     onFileStart: (file, index, total) =>
       io.stdout(
