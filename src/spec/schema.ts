@@ -3,10 +3,10 @@
  * of ajv's findings into sentences in the course's terms.
  */
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import submissionSchema from '../../rubric/submission.schema.json' with { type: 'json' };
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { layerLocation } from './analyze.js';
 import { pointerTokens } from './pointer.js';
+import { validate as generatedValidate } from './submission-validator.generated.js';
 import type { LayerType, SpecError } from './types.js';
 
 /** Every layer type of the submission format, in the schema's order. */
@@ -34,9 +34,9 @@ export const LAYER_TYPES: readonly LayerType[] = [
 /** Keys that could reach an object's prototype in careless code downstream; refused anywhere. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
 
-// Compiled once when the module loads; `verbose` keeps each error's schema for the messages.
-const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
-const validateSchema: ValidateFunction = ajv.compile(submissionSchema);
+// rubric/submission.schema.json compiled ahead of time by ajv (strict, allErrors, verbose; see
+// generate-validator.ts): no schema compilation, and no ajv, at startup.
+const validateSchema = generatedValidate as unknown as ValidateFunction;
 
 /** The schema's findings for a parsed document; empty when it conforms. */
 export function schemaErrors(document: unknown, epochs: number): SpecError[] {
