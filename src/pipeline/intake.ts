@@ -29,8 +29,9 @@ const JSON_TYPE = 'application/json';
  *
  * S3 delivers events at least once. The first delivery claims the upload with a conditional
  * put (If-None-Match: *) of claims/<key>/<version>.json; later deliveries find the claim and
- * stop, so one upload starts at most one job. If the job cannot be started the claim is
- * removed and the error rethrown, so Lambda's retry can claim it again.
+ * stop, so one upload starts at most one job. If reading, writing the rejection or starting
+ * the job fails, the claim is removed and the error rethrown, so Lambda's retry (or, after
+ * the retries, the failure queue) still has the upload: nothing is silently dropped.
  */
 export async function handleSubmission(
   ref: SubmissionRef,
