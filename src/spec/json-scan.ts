@@ -150,8 +150,11 @@ function readKey(text: string, start: number, keys: Set<string>): number {
   }
   const end = readString(text, start);
   const raw = text.slice(start + 1, end - 1);
-  if (keys.has(raw)) throw new Fail(start, `duplicate key "${raw}" in the same object`);
-  keys.add(raw);
+  // Compare decoded keys, so "\u0074ype" cannot smuggle in a second "type".
+  const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+  if (keys.has(key))
+    throw new Fail(start, `duplicate key ${JSON.stringify(key)} in the same object`);
+  keys.add(key);
   const colon = skipWhitespace(text, end);
   if (text.charCodeAt(colon) !== 0x3a) {
     throw new Fail(

@@ -53,6 +53,11 @@ const REFUSED = [
     data: '{"a": 1, "a": 2}',
     says: 'line 1, column 10: duplicate key "a"',
   },
+  {
+    description: 'a duplicate key spelt with an escape',
+    data: '{"type": 1, "\\u0074ype": 2}',
+    says: 'duplicate key "type"',
+  },
   { description: 'a stray closing bracket', data: '{"a": ]}', says: "expected a value, found ']'" },
   { description: 'TRUE in capitals', data: '[TRUE]', says: "found 'T'" },
   { description: 'a non-breaking space', data: '{\u00a0}', says: 'U+00A0' },
