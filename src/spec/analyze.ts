@@ -3,8 +3,8 @@
  * semantics. Pure arithmetic on the spec: no tensors are made.
  *
  * MACs are per image: a Conv2d counts out_H·out_W·out_channels·(in_channels/groups)·kH·kW and a
- * Linear in_features·out_features (as torchinfo and ptflops count them); bias additions,
- * BatchNorm, activations, pooling and Residual sums are not counted.
+ * Linear in_features·out_features, as fvcore counts them; bias additions, BatchNorm, activations,
+ * pooling and Residual sums are not counted.
  */
 
 import { DEFAULT_RUBRIC } from '../rubric/default-rubric.js';

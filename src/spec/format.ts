@@ -8,7 +8,7 @@ import type { ExperimentAnalysis, LayerSummary, Shape, ValidationResult } from '
 
 /** How MACs are counted, printed with every table so the figures can be compared with other tools. */
 export const MACS_DEFINITION =
-  'MACs are multiply-accumulates per image, counted as torchinfo and ptflops do: Conv2d out_H·out_W·out_channels·(in_channels/groups)·kH·kW, Linear in_features·out_features; bias additions, BatchNorm, activations, pooling and Residual sums are not counted.';
+  'MACs are multiply-accumulates per image in the weights of Conv2d, out_H·out_W·out_channels·(in_channels/groups)·kH·kW, and of Linear, in_features·out_features, as fvcore counts them; bias additions, BatchNorm, activations, pooling and Residual sums are not counted (torchinfo’s Mult-Adds add the biases and BatchNorm).';
 
 /** The human report of `autograder validate FILE`. */
 export function formatValidation(result: ValidationResult, file: string): string {
