@@ -133,10 +133,9 @@ function runLayer(layer: Layer, path: string, input: Flow, depth: number, ctx: C
   };
   if (layer.type === 'Residual') return runResidual(layer, path, where, input, depth, ctx, fail);
 
-  const rowIndex = ctx.rows.length;
   const step = runSimpleLayer(layer, where, input, ctx, fail);
   if (step.flow) {
-    ctx.rows.splice(rowIndex, 0, {
+    ctx.rows.push({
       path,
       type: layer.type,
       depth,

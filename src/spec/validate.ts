@@ -92,9 +92,10 @@ function validate(input: Uint8Array | string, rubric: Rubric): ValidationResult 
   errors.push(...structural);
   const experiments: ExperimentAnalysis[] = [];
   if (isRecord(document) && Array.isArray(document.experiments)) {
+    // Semantics run only on parts the schema and the key check found nothing wrong with.
+    const found = [...errors];
     const clean = (path: string): boolean =>
-      !structural.some((e) => e.path === path || e.path.startsWith(`${path}/`)) &&
-      !errors.some((e) => e.path.startsWith(`${path}/`));
+      !found.some((e) => e.path === path || e.path.startsWith(`${path}/`));
     document.experiments.forEach((value: unknown, index: number) => {
       const path = pointer('/experiments', index);
       if (!isRecord(value)) return;
