@@ -4,7 +4,8 @@ import { DEFAULT_RUBRIC } from '../rubric/default-rubric.js';
 import type { Rubric } from '../rubric/types.js';
 import { formatCompact, formatCount } from './format-number.js';
 import { pointerTokens } from './pointer.js';
-import type { ExperimentAnalysis, LayerSummary, Shape, ValidationResult } from './types.js';
+import type { LayerSummary, Shape, ValidationResult } from './types.js';
+import type { SummaryTable } from './validate.js';
 
 /** How MACs are counted, printed with every table so the figures can be compared with other tools. */
 export const MACS_DEFINITION =
@@ -39,7 +40,7 @@ const HEADERS = ['Layer', 'Output shape', 'Params', 'MACs'] as const;
 
 /** torchinfo-style tables of every analysed experiment, with totals and the MAC definition. */
 export function formatSummary(
-  experiments: ExperimentAnalysis[],
+  experiments: SummaryTable[],
   options: { final?: string; rubric?: Rubric } = {},
 ): string {
   const rubric = options.rubric ?? DEFAULT_RUBRIC;
@@ -54,7 +55,7 @@ export function formatSummary(
   return `${note}\n\n${blocks.join('\n\n')}\n`;
 }
 
-function formatTable(experiment: ExperimentAnalysis, rubric: Rubric): string {
+function formatTable(experiment: SummaryTable, rubric: Rubric): string {
   const rows = experiment.layers.map((row) => [
     layerCell(row),
     shapeCell(row.outputShape),
@@ -73,14 +74,16 @@ function formatTable(experiment: ExperimentAnalysis, rubric: Rubric): string {
       .join('   ')
       .trimEnd();
   const rule = '='.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+  const head = [rule, render(HEADERS), rule, ...rows.map(render), rule];
+  if (!experiment.complete) {
+    return [...head, 'Incomplete: this network has errors (listed below); no totals.', rule].join(
+      '\n',
+    );
+  }
   const budget = rubric.budget.max_params_exclusive;
   const within = experiment.params < budget ? 'within' : 'over';
   return [
-    rule,
-    render(HEADERS),
-    rule,
-    ...rows.map(render),
-    rule,
+    ...head,
     `Total params: ${formatCount(experiment.params)} (${within} the budget of fewer than ${formatCount(budget)})`,
     `Total MACs per image: ${formatCount(experiment.macs)} (${formatCompact(experiment.macs)})`,
     `Output: ${shapeCell(experiment.outputShape)}`,

@@ -12,5 +12,7 @@ export {
   MAX_REPORTED_ERRORS,
   maxJsonDepth,
   parseSubmission,
+  type SummaryTable,
+  summarizeSubmission,
   validateSubmission,
 } from './validate.js';

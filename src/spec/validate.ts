@@ -33,8 +33,29 @@ export function validateSubmission(
   input: Uint8Array | string,
   rubric: Rubric = DEFAULT_RUBRIC,
 ): ValidationResult {
+  return validateGuarded(input, rubric, []);
+}
+
+/**
+ * validateSubmission, plus a table per experiment whose layers could be analysed, including the
+ * rows before the first shape error: what a student debugging a network wants to see.
+ */
+export function summarizeSubmission(
+  input: Uint8Array | string,
+  rubric: Rubric = DEFAULT_RUBRIC,
+): { result: ValidationResult; tables: SummaryTable[] } {
+  const tables: SummaryTable[] = [];
+  const result = validateGuarded(input, rubric, tables);
+  return { result, tables };
+}
+
+function validateGuarded(
+  input: Uint8Array | string,
+  rubric: Rubric,
+  tables: SummaryTable[],
+): ValidationResult {
   try {
-    return validate(input, rubric);
+    return validate(input, rubric, tables);
   } catch (error) {
     // A bug here must still not take down the Lambda or print a stack trace to a student.
     const detail = error instanceof Error ? error.message : String(error);
@@ -70,7 +91,17 @@ export function maxJsonDepth(rubric: Rubric): number {
   return 6 + 2 * rubric.limits.max_depth + 10;
 }
 
-function validate(input: Uint8Array | string, rubric: Rubric): ValidationResult {
+/** An experiment's layer table for `autograder summary`, complete or up to where an error stopped it. */
+export interface SummaryTable extends ExperimentAnalysis {
+  /** False when its layers have errors: the rows are what could be inferred, the totals partial. */
+  complete: boolean;
+}
+
+function validate(
+  input: Uint8Array | string,
+  rubric: Rubric,
+  tables: SummaryTable[],
+): ValidationResult {
   const decoded = decodeSubmission(input, rubric.limits.max_file_bytes);
   if (!decoded.ok) return invalid([{ path: '', message: decoded.message }]);
   const text = decoded.text;
@@ -117,6 +148,8 @@ function validate(input: Uint8Array | string, rubric: Rubric): ValidationResult 
         const checked = checkExperiment(experiment, path, rubric);
         errors.push(...checked.errors);
         if (checked.analysis) experiments.push(checked.analysis);
+        if (checked.analysis) tables.push({ ...checked.analysis, complete: true });
+        else if (checked.partial) tables.push(checked.partial);
       }
       if (isRecord(experiment.training)) {
         const bounds = trainingErrors(experiment.training, pointer(path, 'training'), rubric);
@@ -134,12 +167,23 @@ export function checkExperiment(
   experiment: Experiment,
   path: string,
   rubric: Rubric = DEFAULT_RUBRIC,
-): { analysis?: ExperimentAnalysis; errors: SpecError[] } {
+): { analysis?: ExperimentAnalysis; partial?: SummaryTable; errors: SpecError[] } {
   const layersPath = pointer(path, 'layers');
   const result = analyzeLayers(experiment.layers, layersPath, { limits: rubric.limits });
   const errors = [...result.errors];
   const output = result.outputShape;
-  if (errors.length > 0 || output === undefined) return { errors };
+  if (errors.length > 0 || output === undefined) {
+    const topLevel = result.rows.filter((row) => row.depth === 0);
+    const partial: SummaryTable = {
+      name: experiment.name,
+      params: topLevel.reduce((sum, row) => sum + row.params, 0),
+      macs: topLevel.reduce((sum, row) => sum + row.macs, 0),
+      outputShape: topLevel.at(-1)?.outputShape ?? [],
+      layers: result.rows,
+      complete: false,
+    };
+    return { partial, errors };
+  }
 
   const who = `experiment "${experiment.name}"`;
   if (output.length !== 1 || output[0] !== CLASSES) {

@@ -51,6 +51,21 @@ describe('autograder summary', () => {
     expect(io.out()).toContain('is invalid (1 error)');
   });
 
+  it('shows the layers it could infer for a network with a shape error, and no totals', async () => {
+    // Prepare
+    const io = captureIo({ cwd: examples });
+    // Act
+    const exit = await main(['summary', 'broken/wrong-in-features.json'], io);
+    // Assess
+    const out = io.out();
+    expect(exit).toBe(1);
+    expect(out).toMatch(/8 MaxPool2d\s+\[16, 4, 4\]/);
+    expect(out).toMatch(/9 Flatten\s+\[256\]/);
+    expect(out).toContain('Incomplete: this network has errors (listed below); no totals.');
+    expect(out).not.toContain('Total params');
+    expect(out).toContain('✗ layers/10 (Linear): in_features is 4096 but 256 features arrive');
+  });
+
   it('answers an unreadable file with exit 2', async () => {
     // Prepare
     const io = captureIo({ cwd: examples });

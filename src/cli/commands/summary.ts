@@ -1,4 +1,4 @@
-import { formatSummary, formatValidation, validateSubmission } from '../../spec/index.js';
+import { formatSummary, formatValidation, summarizeSubmission } from '../../spec/index.js';
 import type { Command } from '../types.js';
 import { fileArgument, readSubmissionFile } from './validate.js';
 
@@ -17,11 +17,11 @@ export const command: Command = {
       return 0;
     }
     const bytes = await readSubmissionFile(parsed.file, io);
-    const result = validateSubmission(bytes);
+    const { result, tables } = summarizeSubmission(bytes);
     const final = result.valid ? result.submission.final : undefined;
-    if (result.experiments.length > 0) io.stdout(formatSummary(result.experiments, { final }));
+    if (tables.length > 0) io.stdout(formatSummary(tables, { final }));
     if (!result.valid) {
-      if (result.experiments.length > 0) io.stdout('\n');
+      if (tables.length > 0) io.stdout('\n');
       io.stdout(formatValidation(result, parsed.file));
     }
     return result.valid ? 0 : 1;
