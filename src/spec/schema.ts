@@ -234,6 +234,8 @@ function typeWord(type: string): string {
 
 function preview(value: unknown): string {
   if (value === undefined) return 'missing';
+  // JSON.parse turns 1e400 into Infinity, which JSON.stringify would print as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (too large a number)`;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -126,7 +126,7 @@ const HOSTILE: Array<{
     description: 'a number that overflows to Infinity',
     data: submission().replace('"out_channels":4', '"out_channels":1e999'),
     path: '/experiments/0/layers/0/out_channels',
-    says: 'expected a whole number',
+    says: 'out_channels is Infinity (too large a number); expected a whole number',
   },
   {
     description: 'a non-integer kernel size',
