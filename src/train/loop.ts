@@ -66,20 +66,22 @@ export async function trainExperiment(input: TrainExperimentInput): Promise<Trai
   const startedAt = clock();
   const epochs: EpochStats[] = [];
   let params = 0;
-  let trainedImages = 0;
-  let trainingMs = 0;
-  const outcome = (status: ExperimentStatus, extra: Partial<TrainOutcome> = {}): TrainOutcome => ({
-    name: input.name,
-    status,
-    epochs,
-    params,
-    seconds: (clock() - startedAt) / 1000,
-    imagesPerSecond: trainingMs > 0 ? (trainedImages * 1000) / trainingMs : 0,
-    ...extra,
-  });
-
   let model: tf.LayersModel | undefined;
   let optimizer: Optimizer | undefined;
+  let run: EpochRunner | undefined;
+  const outcome = (status: ExperimentStatus, extra: Partial<TrainOutcome> = {}): TrainOutcome => {
+    const trainingMs = run?.trainingMs ?? 0;
+    return {
+      name: input.name,
+      status,
+      epochs,
+      params,
+      seconds: (clock() - startedAt) / 1000,
+      imagesPerSecond: trainingMs > 0 ? ((run?.trainedImages ?? 0) * 1000) / trainingMs : 0,
+      ...extra,
+    };
+  };
+
   try {
     const { training } = input;
     if (!(Number.isInteger(training.batch_size) && training.batch_size > 0)) {
@@ -97,15 +99,9 @@ export async function trainExperiment(input: TrainExperimentInput): Promise<Trai
     params = countTrainableParams(model);
     optimizer = createOptimizer(training);
 
-    const run = new EpochRunner(input, model, optimizer, clock, startedAt);
-    try {
-      for (let epoch = 1; epoch <= training.epochs; epoch += 1) {
-        const stats = await run.epoch(epoch);
-        epochs.push(stats);
-      }
-    } finally {
-      trainedImages = run.trainedImages;
-      trainingMs = run.trainingMs;
+    run = new EpochRunner(input, model, optimizer, clock, startedAt);
+    for (let epoch = 1; epoch <= training.epochs; epoch += 1) {
+      epochs.push(await run.epoch(epoch));
     }
     const evaluation = await evaluate(model, input.data.test, {
       limit: input.limitTest,

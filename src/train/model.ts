@@ -254,7 +254,7 @@ class ModelBuilder {
         dilation,
         groups,
         bias: layer.bias ?? true,
-        padding: planPadding(pads, [h, w], kernel, stride, dilation, true),
+        padding: planPadding(pads, [h, w], kernel, stride, dilation),
         outputSize,
         rng: this.initRng,
       }),

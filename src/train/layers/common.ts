@@ -66,7 +66,7 @@ export function tfSamePads(
   return [before, total - before];
 }
 
-/** How a conv or pool should pad: tfjs "valid"/"same" when that is exact, else an explicit pad first. */
+/** How a conv pads: tfjs "same" when it pads exactly PyTorch's amounts, else an explicit pad first. */
 export interface PaddingPlan {
   mode: 'valid' | 'same';
   explicit?: Nhwc4Padding;
@@ -78,17 +78,13 @@ export function planPadding(
   kernel: readonly [number, number],
   stride: readonly [number, number],
   dilation: readonly [number, number],
-  allowSame: boolean,
 ): PaddingPlan {
   if (!hasPadding(pads)) return { mode: 'valid' };
-  if (allowSame) {
-    const [top, bottom] = tfSamePads(input[0], kernel[0], stride[0], dilation[0]);
-    const [left, right] = tfSamePads(input[1], kernel[1], stride[1], dilation[1]);
-    if (top === pads.top && bottom === pads.bottom && left === pads.left && right === pads.right) {
-      return { mode: 'same' };
-    }
-  }
-  return { mode: 'valid', explicit: nhwcPadding(pads) };
+  const [top, bottom] = tfSamePads(input[0], kernel[0], stride[0], dilation[0]);
+  const [left, right] = tfSamePads(input[1], kernel[1], stride[1], dilation[1]);
+  const sameIsExact =
+    top === pads.top && bottom === pads.bottom && left === pads.left && right === pads.right;
+  return sameIsExact ? { mode: 'same' } : { mode: 'valid', explicit: nhwcPadding(pads) };
 }
 
 /** A layer whose weights start U(-bound, bound) from our seeded generator, as PyTorch's do. */
