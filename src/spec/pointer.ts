@@ -2,7 +2,8 @@
 
 /** Escapes one reference token: "~" becomes "~0" and "/" becomes "~1". */
 export function escapePointerToken(token: string | number): string {
-  return String(token).replaceAll('~', '~0').replaceAll('/', '~1');
+  const text = String(token);
+  return /[~/]/.test(text) ? text.replaceAll('~', '~0').replaceAll('/', '~1') : text;
 }
 
 /** Appends reference tokens to a pointer: pointer('/experiments', 0, 'layers') is "/experiments/0/layers". */
@@ -15,8 +16,7 @@ export function pointer(base: string, ...tokens: Array<string | number>): string
 /** Splits a pointer into its unescaped tokens; "" (the whole document) has none. */
 export function pointerTokens(path: string): string[] {
   if (path === '') return [];
-  return path
-    .slice(1)
-    .split('/')
-    .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const tokens = path.slice(1).split('/');
+  if (!path.includes('~')) return tokens;
+  return tokens.map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
 }

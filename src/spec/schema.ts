@@ -5,7 +5,7 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { layerLocation } from './analyze.js';
-import { pointerTokens } from './pointer.js';
+import { escapePointerToken, pointerTokens } from './pointer.js';
 import { validate as generatedValidate } from './submission-validator.generated.js';
 import type { LayerType, SpecError } from './types.js';
 
@@ -39,12 +39,26 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 const validateSchema = generatedValidate as unknown as ValidateFunction;
 
 /** The schema's findings for a parsed document; empty when it conforms. */
-export function schemaErrors(document: unknown, epochs: number): SpecError[] {
-  if (validateSchema(document)) return [];
-  return translate(validateSchema.errors ?? [], document, epochs);
+/**
+ * The schema's findings for a parsed document; none when it conforms. Sentences are written for
+ * at most `limit` findings per experiment (a hostile file can have tens of thousands); the rest
+ * are only counted in `omitted`, since no report shows that many.
+ */
+export function schemaErrors(
+  document: unknown,
+  epochs: number,
+  limit = Number.POSITIVE_INFINITY,
+): { errors: SpecError[]; omitted: number } {
+  if (validateSchema(document)) return { errors: [], omitted: 0 };
+  return translate(validateSchema.errors ?? [], document, epochs, limit);
 }
 
-function translate(raw: ErrorObject[], document: unknown, epochs: number): SpecError[] {
+function translate(
+  raw: ErrorObject[],
+  document: unknown,
+  epochs: number,
+  limit: number,
+): { errors: SpecError[]; omitted: number } {
   // An anyOf that failed explains itself through its description; drop its branches' noise.
   const unions = new Map<string, ErrorObject>();
   // A layer whose type is missing or unknown: one message, not one per keyword.
@@ -53,41 +67,49 @@ function translate(raw: ErrorObject[], document: unknown, epochs: number): SpecE
     if (error.keyword === 'anyOf') unions.set(error.instancePath, error);
     if (error.keyword === 'discriminator') badTags.add(error.instancePath);
   }
-  const within = (path: string, roots: Iterable<string>): string | undefined => {
-    for (const root of roots) if (path === root || path.startsWith(`${root}/`)) return root;
-    return undefined;
+  // The closest enclosing pointer (the path itself included) that is in `roots`: O(depth).
+  const within = (path: string, roots: { has(key: string): boolean }): string | undefined => {
+    for (let p = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (roots.has(p)) return p;
+      if (p === '') return undefined;
+    }
   };
 
   const out: SpecError[] = [];
   const seen = new Set<string>();
+  const described = new Map<string, number>();
+  let omitted = 0;
   for (const error of raw) {
     const path = error.instancePath;
     if (error.keyword !== 'discriminator' && within(path, badTags) !== undefined) continue;
-    const union = within(path, unions.keys());
+    const union = within(path, unions);
     if (union !== undefined && error !== unions.get(union)) continue;
     if (error.keyword === 'additionalProperties') {
       const key = String(error.params.additionalProperty);
       if (FORBIDDEN_KEYS.has(key)) continue; // reported by forbiddenKeyErrors
     }
+    const bucket = /^\/experiments\/\d+/.exec(path)?.[0] ?? '';
+    const count = described.get(bucket) ?? 0;
+    if (count >= limit) {
+      omitted += 1;
+      continue;
+    }
     const message = describe(error, document, epochs);
     const key = `${path}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    described.set(bucket, count + 1);
     out.push({ path: errorPath(error), message });
   }
-  return out;
+  return { errors: out, omitted };
 }
 
 /** Missing and unknown properties point at the property itself, where the student must look. */
 function errorPath(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties') {
-    return `${error.instancePath}/${escapeToken(String(error.params.additionalProperty))}`;
+    return `${error.instancePath}/${escapePointerToken(String(error.params.additionalProperty))}`;
   }
   return error.instancePath;
-}
-
-function escapeToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function describe(error: ErrorObject, document: unknown, epochs: number): string {
@@ -169,7 +191,7 @@ function subject(tokens: string[], document: unknown): string {
   const last = tokens.at(-1);
   if (last === undefined) return 'the file must hold one JSON object (a submission), but it';
   const parent = tokens.slice(0, -1);
-  const parentPath = parent.map((t) => `/${escapeToken(t)}`).join('');
+  const parentPath = parent.map((t) => `/${escapePointerToken(t)}`).join('');
   if (/^\d+$/.test(last)) {
     return layerLocation(`${parentPath}/${last}`) || `${parent.join('/')}/${last}`;
   }
@@ -245,8 +267,10 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   if (word.length > 40) return undefined;
   let best: string | undefined;
   let bestDistance = 3;
+  const lower = word.toLowerCase();
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
+    const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

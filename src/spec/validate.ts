@@ -119,8 +119,9 @@ function validate(
   const countErrors = countLimitErrors(document, rubric);
   if (countErrors.length > 0) return invalid([...errors, ...countErrors]);
 
-  const structural = schemaErrors(document, rubric.training.epochs);
-  errors.push(...structural);
+  // Sentences for more errors than a report shows would be wasted work on a hostile file.
+  const schema = schemaErrors(document, rubric.training.epochs, MAX_REPORTED_ERRORS + 1);
+  errors.push(...schema.errors);
   const experiments: ExperimentAnalysis[] = [];
   if (isRecord(document) && Array.isArray(document.experiments)) {
     // Semantics run only on parts the schema and the key check found nothing wrong with.
@@ -158,7 +159,7 @@ function validate(
     });
     errors.push(...submissionErrors(document, rubric));
   }
-  if (errors.length > 0) return invalid(errors, experiments);
+  if (errors.length > 0 || schema.omitted > 0) return invalid(errors, experiments, schema.omitted);
   return { valid: true, submission: document as unknown as Submission, errors: [], experiments };
 }
 
@@ -327,10 +328,14 @@ function countLayers(layers: unknown): number {
   return count;
 }
 
-function invalid(errors: SpecError[], experiments: ExperimentAnalysis[] = []): ValidationResult {
+function invalid(
+  errors: SpecError[],
+  experiments: ExperimentAnalysis[] = [],
+  uncounted = 0,
+): ValidationResult {
   const ordered = orderByExperiment(errors);
-  if (ordered.length > MAX_REPORTED_ERRORS) {
-    const hidden = ordered.length - MAX_REPORTED_ERRORS;
+  if (ordered.length + uncounted > MAX_REPORTED_ERRORS) {
+    const hidden = ordered.length + uncounted - MAX_REPORTED_ERRORS;
     ordered.length = MAX_REPORTED_ERRORS;
     ordered.push({
       path: '',
