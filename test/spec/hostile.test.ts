@@ -213,6 +213,25 @@ const HOSTILE: Array<{
     says: `the rubric allows at most ${limits.max_experiments}`,
   },
   {
+    description: 'every layer of every experiment wrong in several ways',
+    data: JSON.stringify({
+      assignment: 'cifar10-conv',
+      experiments: Array.from({ length: limits.max_experiments }, (_, i) => ({
+        name: `n${i}`,
+        layers: Array.from({ length: limits.max_layers }, () => ({
+          type: 'Conv2d',
+          out_channels: 'x',
+          kernel_size: 'y',
+          stride: 'z',
+          foo: 1,
+        })),
+      })),
+      final: 'n0',
+    }),
+    path: '',
+    says: 'more errors not shown; fix these first',
+  },
+  {
     description: 'no experiments',
     data: submission({ experiments: [] }),
     path: '/experiments',
