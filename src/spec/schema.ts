@@ -179,8 +179,7 @@ function valueProblem(error: ErrorObject): string {
     case 'exclusiveMaximum':
       return `is ${shown}; it must be less than ${String(error.params.limit)}`;
     case 'pattern':
-    case 'minLength':
-      return `is ${shown}; expected ${description ?? 'a non-empty name'}`;
+      return `is ${shown}; expected ${description ?? 'another spelling'}`;
     default:
       return `is ${shown}; ${error.message ?? 'not allowed here'}`;
   }
