@@ -106,6 +106,7 @@ const submission = fc.record({
 
 describe('validateSubmission never throws (property-based)', () => {
   it('on arbitrary bytes', () => {
+    // Act & Assess
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
         assertWellFormed(validateSubmission(bytes));
@@ -115,6 +116,7 @@ describe('validateSubmission never throws (property-based)', () => {
   });
 
   it('on arbitrary JSON values', () => {
+    // Act & Assess
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         assertWellFormed(validateSubmission(JSON.stringify(value) ?? ''));
@@ -124,6 +126,7 @@ describe('validateSubmission never throws (property-based)', () => {
   });
 
   it('on submission-shaped documents with absurd fields', () => {
+    // Act & Assess
     fc.assert(
       fc.property(submission, (value) => {
         assertWellFormed(validateSubmission(JSON.stringify(value)));
