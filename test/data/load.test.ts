@@ -99,6 +99,16 @@ describe('loadCifar10FromDir', () => {
       offset: undefined,
       message: /data_batch_5\.bin is missing from /,
     },
+    {
+      description: 'several missing files, the first in the fixed order',
+      damage: async (d) => {
+        await unlink(path.join(d, 'test_batch.bin'));
+        await unlink(path.join(d, 'data_batch_4.bin'));
+      },
+      file: 'data_batch_4.bin',
+      offset: undefined,
+      message: /data_batch_4\.bin is missing from /,
+    },
   ];
 
   it.each(damages)('rejects $description, naming the file and offset', async (row) => {
