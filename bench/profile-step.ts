@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { fillBatch, syntheticCifar10 } from '../src/data/index.js';
-import type { BackendName } from '../src/train/types.js';
 import { createModel, createOptimizer, selectBackend } from '../src/train/index.js';
+import type { BackendName } from '../src/train/types.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 
 const BATCH = 64;
@@ -21,7 +21,9 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const info = await selectBackend(values.backend as BackendName);
-console.log(`backend ${info.name} ${info.version} (${info.detail}), batch ${BATCH}, ${steps} steps`);
+console.log(
+  `backend ${info.name} ${info.version} (${info.detail}), batch ${BATCH}, ${steps} steps`,
+);
 const data = syntheticCifar10({ train: BATCH * steps, test: 1, seed: 1 });
 const images = new Float32Array(BATCH * 3072);
 const labels = new Int32Array(BATCH);
@@ -32,15 +34,27 @@ for (const network of COURSE_NETWORKS) {
   const optimizer = createOptimizer({ optimizer: 'adam', lr: 1e-3, momentum: 0, weight_decay: 0 });
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const step = (index: number) => {
-    fillBatch(data.train, Int32Array.from({ length: BATCH }, (_, i) => index * BATCH + i), images, labels);
+    fillBatch(
+      data.train,
+      Int32Array.from({ length: BATCH }, (_, i) => index * BATCH + i),
+      images,
+      labels,
+    );
     tf.tidy(() => {
       const x = tf.tensor4d(images, [BATCH, 32, 32, 3]);
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
       const { grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            y,
+            model.apply(x, { training: true }) as tf.Tensor,
+          ) as tf.Scalar,
         variables,
       );
-      optimizer.step(variables, variables.map((v) => grads[v.name] as tf.Tensor));
+      optimizer.step(
+        variables,
+        variables.map((v) => grads[v.name] as tf.Tensor),
+      );
     });
   };
   step(0); // warm-up: operator creation and first-use costs
@@ -58,9 +72,13 @@ for (const network of COURSE_NETWORKS) {
     totals.set(kernel.name, entry);
   }
   const kernelMs = [...totals.values()].reduce((sum, { ms }) => sum + ms, 0);
-  console.log(`\n${network.name}: ${((wall / steps) | 0)} ms/step wall (profiled), kernels ${(kernelMs / steps).toFixed(1)} ms/step, ${profile.kernels.length / steps} kernel calls/step`);
+  console.log(
+    `\n${network.name}: ${(wall / steps) | 0} ms/step wall (profiled), kernels ${(kernelMs / steps).toFixed(1)} ms/step, ${profile.kernels.length / steps} kernel calls/step`,
+  );
   for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
-    console.log(`  ${name.padEnd(28)} ${(ms / steps).toFixed(2).padStart(8)} ms/step  ${(calls / steps).toFixed(0).padStart(4)} calls  ${((100 * ms) / kernelMs).toFixed(1).padStart(5)}%`);
+    console.log(
+      `  ${name.padEnd(28)} ${(ms / steps).toFixed(2).padStart(8)} ms/step  ${(calls / steps).toFixed(0).padStart(4)} calls  ${((100 * ms) / kernelMs).toFixed(1).padStart(5)}%`,
+    );
   }
   model.dispose();
   optimizer.dispose();
