@@ -19,7 +19,11 @@ export function convFanIn(
   return (inChannels / groups) * kernel[0] * kernel[1];
 }
 
-/** A tensor of `shape` drawn U(-bound, bound) from our seeded generator. */
+/**
+ * A tensor of `shape` drawn U(-bound, bound) from our seeded generator, in our layout's order.
+ * PyTorch's generator cannot be replayed here, so runs match PyTorch's in distribution (figures
+ * within seed noise), not bit for bit.
+ */
 export function seededUniform(rng: Rng, shape: readonly number[], bound: number): tf.Tensor {
   const count = shape.reduce((product, dim) => product * dim, 1);
   return tf.tensor(uniformArray(rng, count, bound), [...shape], 'float32');
