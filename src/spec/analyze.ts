@@ -184,15 +184,9 @@ function runSimpleLayer(
     case 'BatchNorm2d':
     case 'BatchNorm1d':
       return runBatchNorm(layer, where, input, fail);
-    case 'Dropout2d':
-      if (input.shape.length !== 3) {
-        fail(
-          `Dropout2d drops whole channels of a C×H×W input, but it receives ${describeArrival(input)}; use Dropout after Flatten`,
-        );
-      }
-      return same();
     default:
-      // Activations and Dropout keep the shape.
+      // Activations, Dropout and Dropout2d keep the shape. On flat features PyTorch's Dropout2d
+      // drops single elements (with a deprecation warning), and so does the trainer.
       return same();
   }
 }
