@@ -154,8 +154,16 @@ export async function runLocalPipeline(
       );
     };
     server.onEvent((event) => {
-      deliver(event);
-      if (options.redeliver) deliver(event);
+      // The deployed notification covers only the submissions bucket's submissions/ prefix;
+      // the loopback server reports every write, results and claims included.
+      const records = event.Records.filter(
+        (record) =>
+          record.s3.bucket.name === LOCAL_BUCKETS.submissions &&
+          record.s3.object.key.startsWith(SUBMISSIONS_PREFIX),
+      );
+      if (records.length === 0) return;
+      deliver({ Records: records });
+      if (options.redeliver) deliver({ Records: records });
     });
 
     const keys: string[] = [];

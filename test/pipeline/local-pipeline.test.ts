@@ -59,6 +59,8 @@ describe('autograder pipeline', () => {
     expect(stdout).toContain('submissions/alice/missing-flatten.json: invalid');
     expect(stdout.match(/already claimed, no second job/g)).toHaveLength(2);
     expect(stdout).not.toContain('local-2');
+    // Only uploads under submissions/ reach on-submission, as the deployed notification filters.
+    expect(stdout).not.toContain('ignored');
     expect(stdout).toMatch(/results\/alice\/tiny\.json: [\d.]+ \/ 8 \(graded\)/);
     expect(stdout).toContain('results/alice/missing-flatten.json: 0 / 8 (rejected)');
     const graded = JSON.parse(await readFile(path.join(out, 'alice', 'tiny.json'), 'utf8'));
