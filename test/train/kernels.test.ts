@@ -367,6 +367,22 @@ interface PoolCase {
 
 const poolCases: PoolCase[] = [
   {
+    description: '2×2, stride 2, odd size: the last row and column are in no window',
+    x: [2, 9, 7, 5],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: tiedValues,
+  },
+  {
+    description: '2×2, stride 2, same padding on an odd size: edge windows are cut',
+    x: [2, 9, 9, 3],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'same',
+    values: (n, s) => randomValues(n, s, -2, -1),
+  },
+  {
     description: '2×2, stride 2, random',
     x: [2, 8, 8, 3],
     filterSize: [2, 2],
@@ -554,6 +570,11 @@ describe('MaxPoolGrad on wasm', () => {
   const windows = [
     { description: 'an all-negative window', window: [-3, -1, -2, -4], expected: [0, 1, 0, 0] },
     { description: 'a tie: the first maximum', window: [1, 2, 2, 0], expected: [0, 1, 0, 0] },
+    {
+      description: 'a window with NaN: NaN is the maximum',
+      window: [1, Number.NaN, 3, 0],
+      expected: [0, 1, 0, 0],
+    },
     {
       description: 'an all-equal window: the first',
       window: [-0.5, -0.5, -0.5, -0.5],

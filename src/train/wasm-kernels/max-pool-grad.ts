@@ -38,11 +38,97 @@ function maxPoolGrad(args: {
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   dx.fill(0);
-  // Per-channel running maximum and its flat index, so the innermost loop is over contiguous channels.
-  const best = new Float32Array(channels);
-  const where = new Int32Array(channels);
+  const shape = { batchSize, inHeight, inWidth, channels, outHeight, outWidth };
+  const window = { filterHeight, filterWidth, strideHeight, strideWidth, top, left };
+  if (isTwoByTwoTiling(shape, window)) {
+    routeTwoByTwo(x, g, dx, shape);
+  } else {
+    routeAnyWindow(x, g, dx, shape, window);
+  }
+  return dxInfo;
+}
+
+interface PoolShape {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+interface PoolWindow {
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  top: number;
+  left: number;
+}
+
+/** MaxPool2d(2): windows that tile the input, never cut by its edge. */
+function isTwoByTwoTiling(shape: PoolShape, window: PoolWindow): boolean {
+  return (
+    window.filterHeight === 2 &&
+    window.filterWidth === 2 &&
+    window.strideHeight === 2 &&
+    window.strideWidth === 2 &&
+    window.top === 0 &&
+    window.left === 0 &&
+    2 * shape.outHeight <= shape.inHeight &&
+    2 * shape.outWidth <= shape.inWidth
+  );
+}
+
+/** The common case, unrolled: four loads and three comparisons per output value. */
+function routeTwoByTwo(x: Float32Array, g: Float32Array, dx: Float32Array, shape: PoolShape): void {
+  const { batchSize, inHeight, inWidth, channels, outHeight, outWidth } = shape;
   const rowStride = inWidth * channels;
-  let dyOffset = 0;
+  let out = 0;
+  for (let b = 0; b < batchSize; b += 1) {
+    for (let oh = 0; oh < outHeight; oh += 1) {
+      const rowStart = (b * inHeight + 2 * oh) * rowStride;
+      for (let ow = 0; ow < outWidth; ow += 1) {
+        const p0 = rowStart + 2 * ow * channels;
+        const p1 = p0 + channels;
+        const p2 = p0 + rowStride;
+        const p3 = p2 + channels;
+        for (let c = 0; c < channels; c += 1) {
+          let at = p0 + c;
+          let best = x[at] as number;
+          // Strictly greater: a tie stays with the earlier position. NaN wins, as in PyTorch.
+          const v1 = x[p1 + c] as number;
+          if (v1 > best || v1 !== v1) {
+            best = v1;
+            at = p1 + c;
+          }
+          const v2 = x[p2 + c] as number;
+          if (v2 > best || v2 !== v2) {
+            best = v2;
+            at = p2 + c;
+          }
+          const v3 = x[p3 + c] as number;
+          if (v3 > best || v3 !== v3) at = p3 + c;
+          dx[at] = g[out + c] as number;
+        }
+        out += channels;
+      }
+    }
+  }
+}
+
+/** Any window, stride and padding; windows may overlap, so gradients accumulate. */
+function routeAnyWindow(
+  x: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  shape: PoolShape,
+  window: PoolWindow,
+): void {
+  const { batchSize, inHeight, inWidth, channels, outHeight, outWidth } = shape;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, top, left } = window;
+  const rowStride = inWidth * channels;
+  let out = 0;
   for (let b = 0; b < batchSize; b += 1) {
     const image = b * inHeight * rowStride;
     for (let oh = 0; oh < outHeight; oh += 1) {
@@ -53,30 +139,28 @@ function maxPoolGrad(args: {
         const colStart = ow * strideWidth - left;
         const colFrom = Math.max(0, colStart);
         const colTo = Math.min(inWidth, colStart + filterWidth);
-        best.fill(Number.NEGATIVE_INFINITY);
-        // The first in-bounds position, in case every value is -Infinity (PyTorch's choice too).
-        where.fill(image + rowFrom * rowStride + colFrom * channels);
-        for (let row = rowFrom; row < rowTo; row += 1) {
-          for (let col = colFrom; col < colTo; col += 1) {
-            const base = image + row * rowStride + col * channels;
-            for (let c = 0; c < channels; c += 1) {
-              const value = x[base + c] as number;
-              if (value > (best[c] as number) || Number.isNaN(value)) {
-                best[c] = value;
-                where[c] = base;
+        const first = image + rowFrom * rowStride + colFrom * channels;
+        for (let c = 0; c < channels; c += 1) {
+          // The first in-bounds position holds the gradient if no value beats it (also when every
+          // value is -Infinity, as in PyTorch).
+          let at = first + c;
+          let best = x[at] as number;
+          for (let row = rowFrom; row < rowTo; row += 1) {
+            let position = image + row * rowStride + colFrom * channels + c;
+            for (let col = colFrom; col < colTo; col += 1, position += channels) {
+              const value = x[position] as number;
+              if (value > best || value !== value) {
+                best = value;
+                at = position;
               }
             }
           }
+          dx[at] = (dx[at] as number) + (g[out + c] as number);
         }
-        for (let c = 0; c < channels; c += 1) {
-          const target = (where[c] as number) + c;
-          dx[target] = (dx[target] as number) + (g[dyOffset + c] as number);
-        }
-        dyOffset += channels;
+        out += channels;
       }
     }
   }
-  return dxInfo;
 }
 
 export const maxPoolGradConfig: KernelConfig = {

@@ -6,19 +6,22 @@ import {
   util,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callWasmKernel, free } from './backend-calls.js';
 import { WasmKernelError } from './errors.js';
 
 type KernelFunc = KernelConfig['kernelFunc'];
 
 /** Below this many elements the built-in's transpose costs too little to matter. */
 const MIN_ELEMENTS = 4096;
+/** Narrower rows are summed column by column: one tight loop per column beats a short inner loop. */
+const NARROW_ROWS = 16;
 
 /**
  * A sum over the leading axes (a bias gradient: dy summed over batch, height and width) makes
- * tfjs-wasm transpose the whole tensor so the reduced axes come last, then sum. As a matrix
- * product ones[1, outer] · x[outer, inner] it is one GEMM and no copy: ~4× faster on a conv
- * layer's dy. Other reductions keep the built-in kernel.
+ * tfjs-wasm transpose the whole tensor so the reduced axes come last, then sum. Summing the
+ * columns of x viewed as [outer, inner] in place needs no copy. (A GEMM with a row of ones looks
+ * cheaper but is not: XNNPACK repacks its weight operand, here a fresh dy, on every call.)
+ * Float64 accumulators keep the result at least as accurate as the built-in's. Other
+ * reductions keep the built-in kernel.
  */
 export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
   if (builtIn === undefined) {
@@ -39,20 +42,16 @@ export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
     if (!leading || x.dtype !== 'float32' || size < MIN_ELEMENTS) {
       return run(args as never) as TensorInfo;
     }
-    const outer = util.sizeFromShape(x.shape.slice(0, axes.length));
-    const inner = size / outer;
-    const ones = backend.makeOutput([1, 1, outer], 'float32');
-    (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
-    const product = callWasmKernel(
-      backend,
-      'BatchMatMul',
-      { a: ones, b: { dataId: x.dataId, shape: [1, outer, inner], dtype: x.dtype } },
-      { transposeA: false, transposeB: false },
-    );
-    free(backend, ones);
     const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
-    product.shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    return product;
+    const out = backend.makeOutput(
+      attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape,
+      'float32',
+    );
+    // Views after the allocation: growing the heap would detach earlier ones.
+    const sums = backend.typedArrayFromHeap(out) as Float32Array;
+    const values = backend.typedArrayFromHeap(x) as Float32Array;
+    sumColumns(values, size / sums.length, sums.length, sums);
+    return out;
   }
   return {
     kernelName: 'Sum',
@@ -60,4 +59,23 @@ export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
     ...(builtIn.setupFunc === undefined ? {} : { setupFunc: builtIn.setupFunc }),
     kernelFunc: sum as unknown as KernelFunc,
   };
+}
+
+/** out[j] = Σ_i values[i·inner + j]. */
+function sumColumns(values: Float32Array, outer: number, inner: number, out: Float32Array): void {
+  const size = outer * inner;
+  if (inner < NARROW_ROWS) {
+    for (let j = 0; j < inner; j += 1) {
+      let total = 0;
+      for (let k = j; k < size; k += inner) total += values[k] as number;
+      out[j] = total;
+    }
+    return;
+  }
+  const totals = new Float64Array(inner);
+  for (let row = 0; row < size; row += inner) {
+    for (let j = 0; j < inner; j += 1)
+      totals[j] = (totals[j] as number) + (values[row + j] as number);
+  }
+  out.set(totals);
 }
