@@ -6,8 +6,8 @@ PyTorch's defaults) and prints one JSON object per network on stdout.
 
     /usr/bin/python3 bench/torch_fidelity.py REQUEST.json
 
-REQUEST.json: {"dataDir", "epochs", "batchSize", "lr", "seed", "threads", "limitTrain"?,
-               "networks": [{"name", "layers"}]}
+REQUEST.json: {"dataDir", "epochs", "batchSize", "lr", "seeds": [int], "threads", "limitTrain"?,
+               "networks": [{"name", "layers"}]}; one line per network and seed.
 """
 
 import json
@@ -34,8 +34,8 @@ def read_split(data_dir, files):
     return images, labels
 
 
-def train_and_test(layers, train, test, request):
-    torch.manual_seed(request["seed"])
+def train_and_test(layers, train, test, request, seed):
+    torch.manual_seed(seed)
     model = build(layers)
     optimizer = torch.optim.Adam(model.parameters(), lr=request["lr"])
     loss_fn = nn.CrossEntropyLoss()
@@ -85,8 +85,10 @@ def main():
         train = (train[0][:request["limitTrain"]], train[1][:request["limitTrain"]])
     test = read_split(request["dataDir"], [TEST_FILE])
     for network in request["networks"]:
-        result = train_and_test(network["layers"], train, test, request)
-        print(json.dumps({"name": network["name"], "torch": torch.__version__, **result}), flush=True)
+        for seed in request["seeds"]:
+            result = train_and_test(network["layers"], train, test, request, seed)
+            print(json.dumps({"name": network["name"], "seed": seed, "torch": torch.__version__, **result}),
+                  flush=True)
 
 
 if __name__ == "__main__":
