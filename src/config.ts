@@ -19,7 +19,7 @@ export interface AutograderConfig {
   backend?: BackendName;
   /** AUTOGRADER_CACHE_DIR: where calibrations are kept; default .cache/ under the package root. */
   cacheDir: string;
-  /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means one per logical CPU (up to 8). */
+  /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means half the logical CPUs (up to 8). */
   wasmThreads?: number;
 }
 

@@ -12,7 +12,7 @@ export interface SelectBackendDeps {
   importModule?: ImportModule;
   /**
    * Threads for the wasm backend; 1 uses the single-threaded build. Default: AUTOGRADER_WASM_THREADS,
-   * else one per logical CPU (up to 8). Fixed once the wasm backend has started in a process.
+   * else half the logical CPUs (up to 8). Fixed once the wasm backend has started in a process.
    */
   wasmThreads?: number;
 }
@@ -40,10 +40,7 @@ export async function selectBackend(
   deps: SelectBackendDeps = {},
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
-  const wasmThreads =
-    deps.wasmThreads ??
-    readConfig().wasmThreads ??
-    Math.min(MAX_WASM_THREADS, os.availableParallelism());
+  const wasmThreads = deps.wasmThreads ?? readConfig().wasmThreads ?? defaultWasmThreads();
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {
@@ -89,6 +86,15 @@ async function trySetTensorflow(importModule: ImportModule): Promise<BackendInfo
     reasons.push(`${specifier} loaded but its "tensorflow" backend did not initialize`);
   }
   return reasons.join('; ');
+}
+
+/**
+ * One thread per physical core, taken as half the logical CPUs (tfjs's own rule, and PyTorch's
+ * default of physical cores): hyperthreads add little to SIMD GEMMs, and a thread pool larger
+ * than the free cores spins and slows every step. A 2-vCPU machine gets one thread.
+ */
+function defaultWasmThreads(): number {
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(os.availableParallelism() / 2)));
 }
 
 /** Threads asked of the wasm backend this process started, once it has. */

@@ -17,8 +17,9 @@ interface ThreadedModule {
   tfjs?: Record<string, (...args: number[]) => number>;
 }
 type ThreadedFactory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
+/** The package's exports used here; its BackendWasm types its module as the build it bundles. */
 interface WasmPackage {
-  BackendWasm: new (module: ThreadedModule) => tf.KernelBackend;
+  BackendWasm: new (module: never) => tf.KernelBackend;
 }
 
 /**
@@ -30,17 +31,18 @@ interface WasmPackage {
  *
  * If the threaded module fails to start, the single-threaded backend the package registered
  * is used instead and `onFallback` says why. Call after importing @tensorflow/tfjs-backend-wasm
- * and before tf.setBackend('wasm').
+ * and before tf.setBackend('wasm'); returns false, changing nothing, once the wasm backend has
+ * started.
  */
 export function registerThreadedWasmBackend(
   wasmPackage: WasmPackage,
   threads: number,
   onFallback: (reason: string) => void = () => {},
-): void {
+): boolean {
+  // A started backend owns tensors; replacing it would dispose them. Keep it as it is.
+  if (tf.findBackend('wasm') !== null) return false;
   const singleThreaded = tf.findBackendFactory('wasm');
-  if (tf.findBackend('wasm') !== null || tf.findBackendFactory('wasm') !== null) {
-    tf.removeBackend('wasm');
-  }
+  if (singleThreaded !== null) tf.removeBackend('wasm');
   const count = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(threads)));
   tf.registerBackend(
     'wasm',
@@ -48,7 +50,7 @@ export function registerThreadedWasmBackend(
       try {
         const module = await instantiateThreaded(count);
         // The constructor starts the thread pool.
-        const backend = new wasmPackage.BackendWasm(module);
+        const backend = new wasmPackage.BackendWasm(module as never);
         // Pool threads idle between kernels for the life of the process; emscripten refs their
         // workers, which would keep Node from exiting. Kernels run synchronously on the main
         // thread's call, so no work is in flight when the process may end.
@@ -63,6 +65,7 @@ export function registerThreadedWasmBackend(
     },
     WASM_PRIORITY,
   );
+  return true;
 }
 
 async function instantiateThreaded(threads: number): Promise<ThreadedModule> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, selectBackend } from '../../src/train/backend.js';
+import { registerThreadedWasmBackend } from '../../src/train/wasm-threads.js';
 
 /** An importModule that records what was asked for and loads only the packages given. */
 function importing(available: Record<string, () => unknown>) {
@@ -126,5 +127,22 @@ describe('selectBackend', () => {
     // Assess
     await expect(select).rejects.toThrow(BackendUnavailableError);
     await expect(selectBackend(row.forced, { importModule })).rejects.toThrow(row.message);
+  });
+
+  it('keeps a started wasm backend, and the tensors on it, when asked for other threads', async () => {
+    // Prepare
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    await selectBackend('wasm', { wasmThreads: 2 });
+    const kept = tf.tensor1d([1, 2, 3]);
+
+    // Act
+    const replaced = registerThreadedWasmBackend(wasm, 4);
+    const again = await selectBackend('wasm', { wasmThreads: 4 });
+
+    // Assess
+    expect(replaced).toBe(false);
+    expect(again.detail).toBe('wasm simd, 2 threads');
+    expect(Array.from(await kept.data())).toEqual([1, 2, 3]);
+    kept.dispose();
   });
 });
