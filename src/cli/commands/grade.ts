@@ -71,6 +71,8 @@ export function trainingFlags(
   }
   const limitTrain = integerFlag('limit-train', values['limit-train'], 1);
   const limitTest = integerFlag('limit-test', values['limit-test'], 1);
+  const seed = integerFlag('seed', values.seed, 0);
+  // Every flag is checked before the data directory, so a typo is reported as such on any machine.
   const dataDir = values.data === undefined ? config.cifar10Dir : path.resolve(io.cwd, values.data);
   if (!existsSync(path.join(dataDir, CIFAR10_TEST_FILE))) {
     throw new UsageError(
@@ -81,7 +83,7 @@ export function trainingFlags(
     dataDir,
     cacheDir: config.cacheDir,
     backend: (values.backend as BackendName | undefined) ?? config.backend,
-    seed: integerFlag('seed', values.seed, 0),
+    seed,
     slice:
       limitTrain === undefined && limitTest === undefined ? undefined : { limitTrain, limitTest },
   };
