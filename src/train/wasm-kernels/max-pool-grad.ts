@@ -98,17 +98,17 @@ function routeTwoByTwo(x: Float32Array, g: Float32Array, dx: Float32Array, shape
           let best = x[at] as number;
           // Strictly greater: a tie stays with the earlier position. NaN wins, as in PyTorch.
           const v1 = x[p1 + c] as number;
-          if (v1 > best || v1 !== v1) {
+          if (v1 > best || Number.isNaN(v1)) {
             best = v1;
             at = p1 + c;
           }
           const v2 = x[p2 + c] as number;
-          if (v2 > best || v2 !== v2) {
+          if (v2 > best || Number.isNaN(v2)) {
             best = v2;
             at = p2 + c;
           }
           const v3 = x[p3 + c] as number;
-          if (v3 > best || v3 !== v3) at = p3 + c;
+          if (v3 > best || Number.isNaN(v3)) at = p3 + c;
           dx[at] = g[out + c] as number;
         }
         out += channels;
@@ -149,7 +149,7 @@ function routeAnyWindow(
             let position = image + row * rowStride + colFrom * channels + c;
             for (let col = colFrom; col < colTo; col += 1, position += channels) {
               const value = x[position] as number;
-              if (value > best || value !== value) {
+              if (value > best || Number.isNaN(value)) {
                 best = value;
                 at = position;
               }
