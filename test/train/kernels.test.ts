@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
+import { pickBackpropFilterMethod } from '../../src/train/wasm-kernels/conv2d-backprop-filter.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -171,8 +172,13 @@ function convOutputShape({ x, filter, strides, pad }: ConvCase): number[] {
   );
 }
 
+const backpropFilterMethods = ['batchAsChannels', 'shiftedPlanes'] as const;
+const backpropFilterCases = convCases.flatMap((row) =>
+  backpropFilterMethods.map((method) => ({ ...row, method })),
+);
+
 describe('Conv2DBackpropFilter on wasm', () => {
-  it.each(convCases)('matches the cpu kernel: $description', async (row) => {
+  it.each(backpropFilterCases)('matches the cpu kernel, $method: $description', async (row) => {
     // Prepare
     const dyShape = convOutputShape(row);
     const xValues = randomValues(product(row.x), 1);
@@ -191,6 +197,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
               pad: row.pad,
               dataFormat: 'NHWC',
               filterShape: row.filter,
+              method: row.method,
             } as never,
           ) as tf.Tensor,
     );
@@ -198,6 +205,45 @@ describe('Conv2DBackpropFilter on wasm', () => {
     // Assess
     expect(shape).toEqual(row.filter);
     expectClose(wasm, cpu);
+  });
+
+  it.each([
+    {
+      description: 'ConvNet’s 32×32 8 → 16 layer',
+      x: [64, 32, 32, 8],
+      filter: [3, 3, 8, 16],
+      strides: 1,
+      method: 'shiftedPlanes',
+    },
+    {
+      description: 'a small 32×32 3 → 4 layer',
+      x: [64, 32, 32, 3],
+      filter: [3, 3, 3, 4],
+      strides: 1,
+      method: 'batchAsChannels',
+    },
+    {
+      description: 'a large layer with stride 2',
+      x: [64, 32, 32, 16],
+      filter: [3, 3, 16, 32],
+      strides: 2,
+      method: 'batchAsChannels',
+    },
+  ] as const)('takes the measured faster method by default: $description', (row) => {
+    // Prepare
+    const info = tf.backend_util.computeConv2DInfo(
+      [...row.x],
+      [...row.filter],
+      row.strides,
+      1,
+      'same',
+    );
+
+    // Act
+    const method = pickBackpropFilterMethod(info);
+
+    // Assess
+    expect(method).toBe(row.method);
   });
 });
 
@@ -779,5 +825,60 @@ describe('Sum on wasm', () => {
     const expectedShape = tf.tidy(() => tf.sum(tf.zeros(row.shape), row.axis, row.keepDims).shape);
     expect(shape).toEqual(expectedShape);
     expectClose(wasm, cpu);
+  });
+});
+
+describe('Identity and same-dtype Cast on wasm', () => {
+  const shares = [
+    { description: 'tf.clone of float32', dtype: 'float32', run: (x: tf.Tensor) => tf.clone(x) },
+    { description: 'tf.clone of int32', dtype: 'int32', run: (x: tf.Tensor) => tf.clone(x) },
+    {
+      description: 'a cast to float32 of float32',
+      dtype: 'float32',
+      run: (x: tf.Tensor) => tf.cast(x, 'float32'),
+    },
+    {
+      description: 'a cast to int32 of float32 (converts)',
+      dtype: 'float32',
+      run: (x: tf.Tensor) => tf.cast(x, 'int32'),
+    },
+    {
+      description: 'a cast to bool of float32 (converts)',
+      dtype: 'float32',
+      run: (x: tf.Tensor) => tf.cast(x, 'bool'),
+    },
+    {
+      description: 'a cast to bool of int32 (converts)',
+      dtype: 'int32',
+      run: (x: tf.Tensor) => tf.cast(x, 'bool'),
+    },
+  ] as const;
+
+  it.each(shares)('$description outlives its input and frees its buffer', async (row) => {
+    // Prepare
+    await tf.setBackend('wasm');
+    // Zero and 256 (whose low byte is zero) among them, for the casts to bool.
+    const values = randomValues(24, 50, -300, 300).map((v) => Math.round(v) + 0);
+    values.set([0, 256, -256]);
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = tf.backend().numDataIds();
+    const x = tf.tensor(values, [2, 3, 4], row.dtype);
+    const expected = tf.tidy(() => row.run(tf.tensor(values, [2, 3, 4], row.dtype)));
+    const expectedValues = Array.from(expected.dataSync());
+    expected.dispose();
+
+    // Act
+    const y = row.run(x);
+    x.dispose();
+    const after = Array.from(y.dataSync());
+    y.dispose();
+
+    // Assess
+    expect(after).toEqual(expectedValues);
+    expect(after).toEqual(
+      Array.from(values).map((v) => (y.dtype === 'bool' ? Number(v !== 0) : v)),
+    );
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
   });
 });

@@ -6,6 +6,7 @@ import {
   depthwiseBackpropInputConfig,
 } from './depthwise-backprop.js';
 import { WasmKernelError } from './errors.js';
+import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cast.js';
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { makeSumConfig } from './sum-leading-axes.js';
@@ -20,6 +21,8 @@ export const WASM_FILL_IN_KERNELS = [
   'BatchMatMul',
   '_FusedMatMul',
   'Sum',
+  'Identity',
+  'Cast',
 ] as const;
 
 const registered = new Set<KernelConfig['kernelFunc']>();
@@ -47,6 +50,8 @@ export function registerWasmKernels(): void {
     makeUntransposedMatMulConfig('BatchMatMul', getKernel('BatchMatMul', 'wasm')),
     makeUntransposedMatMulConfig('_FusedMatMul', getKernel('_FusedMatMul', 'wasm')),
     makeSumConfig(getKernel('Sum', 'wasm')),
+    makeSharingIdentityConfig(getKernel('Identity', 'wasm')),
+    makeSharingCastConfig(getKernel('Cast', 'wasm')),
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
