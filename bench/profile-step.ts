@@ -64,6 +64,15 @@ for (const network of COURSE_NETWORKS) {
     for (let s = 0; s < steps; s += 1) step(s);
   });
   const wall = performance.now() - started;
+  if (process.env.PROFILE_SHAPES !== undefined) {
+    for (const kernel of profile.kernels.slice(0, profile.kernels.length / steps)) {
+      if (kernel.name === process.env.PROFILE_SHAPES) {
+        console.log(
+          `${kernel.name} ${String(kernel.kernelTimeMs)} ${kernel.inputShapes.map((s) => `[${s}]`).join(' ')}`,
+        );
+      }
+    }
+  }
   for (const kernel of profile.kernels) {
     const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
     const entry = totals.get(kernel.name) ?? { ms: 0, calls: 0 };

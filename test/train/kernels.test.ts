@@ -920,3 +920,77 @@ describe('a model’s training step on wasm', () => {
     expect(calls('Conv2DBackpropInput')).toBe(1);
   });
 });
+
+describe('per-channel broadcasts on wasm', () => {
+  const cases = [
+    {
+      description: 'a conv bias added',
+      op: 'add',
+      full: [16, 16, 16, 4],
+      vector: [4],
+      first: 'full',
+    },
+    {
+      description: 'a vector minus a tensor',
+      op: 'sub',
+      full: [8, 16, 16, 8],
+      vector: [8],
+      first: 'vector',
+    },
+    {
+      description: 'a tensor minus a [1,1,1,C] vector',
+      op: 'sub',
+      full: [8, 16, 16, 8],
+      vector: [1, 1, 1, 8],
+      first: 'full',
+    },
+    {
+      description: 'a per-channel scale',
+      op: 'mul',
+      full: [4, 32, 32, 16],
+      vector: [16],
+      first: 'vector',
+    },
+    {
+      description: 'a prime number of rows (no longer rows exist)',
+      op: 'add',
+      full: [4099, 3],
+      vector: [3],
+      first: 'full',
+    },
+    {
+      description: 'a small tensor (the built-in path)',
+      op: 'add',
+      full: [2, 4, 4, 3],
+      vector: [3],
+      first: 'full',
+    },
+    {
+      description: 'int32',
+      op: 'mul',
+      full: [64, 64, 4],
+      vector: [4],
+      first: 'full',
+      dtype: 'int32',
+    },
+  ] as const;
+
+  it.each(cases)('$description matches the cpu kernel', async (row) => {
+    // Prepare
+    const dtype = 'dtype' in row ? row.dtype : 'float32';
+    const fullValues = randomValues(product(row.full), 70, -50, 50).map(Math.round);
+    const vectorValues = randomValues(product(row.vector), 71, -50, 50).map(Math.round);
+    const run = { add: tf.add, sub: tf.sub, mul: tf.mul }[row.op];
+
+    // Act
+    const { cpu, wasm, shape } = await onBothBackends(() => {
+      const full = tf.tensor(fullValues, [...row.full], dtype);
+      const vector = tf.tensor(vectorValues, [...row.vector], dtype);
+      return row.first === 'full' ? run(full, vector) : run(vector, full);
+    });
+
+    // Assess
+    expect(shape).toEqual([...row.full]);
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+  });
+});

@@ -1,4 +1,5 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { makeChannelBroadcastConfig } from './channel-broadcast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import {
@@ -23,6 +24,9 @@ export const WASM_FILL_IN_KERNELS = [
   'Sum',
   'Identity',
   'Cast',
+  'Add',
+  'Sub',
+  'Multiply',
 ] as const;
 
 const registered = new Set<KernelConfig['kernelFunc']>();
@@ -52,6 +56,9 @@ export function registerWasmKernels(): void {
     makeSumConfig(getKernel('Sum', 'wasm')),
     makeSharingIdentityConfig(getKernel('Identity', 'wasm')),
     makeSharingCastConfig(getKernel('Cast', 'wasm')),
+    makeChannelBroadcastConfig('Add', getKernel('Add', 'wasm')),
+    makeChannelBroadcastConfig('Sub', getKernel('Sub', 'wasm')),
+    makeChannelBroadcastConfig('Multiply', getKernel('Multiply', 'wasm')),
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
