@@ -795,6 +795,24 @@ describe('Sum on wasm', () => {
       keepDims: false,
     },
     {
+      description: 'over 64 windows of 1024 rows (a course conv bias gradient)',
+      shape: [64, 32, 32, 3],
+      axis: [0, 1, 2],
+      keepDims: false,
+    },
+    {
+      description: 'over an odd number of rows, wide (the column loop)',
+      shape: [99, 64],
+      axis: [0],
+      keepDims: false,
+    },
+    {
+      description: 'over rows with a small power-of-two factor, narrow (the column loop)',
+      shape: [8, 125, 5],
+      axis: [0, 1],
+      keepDims: true,
+    },
+    {
       description: 'inner axes (the built-in path)',
       shape: [8, 16, 40],
       axis: [1, 2],

@@ -6,6 +6,7 @@ import {
   util,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { callWasmKernel, free } from './backend-calls.js';
 import { WasmKernelError } from './errors.js';
 
 type KernelFunc = KernelConfig['kernelFunc'];
@@ -17,11 +18,13 @@ const NARROW_ROWS = 16;
 
 /**
  * A sum over the leading axes (a bias gradient: dy summed over batch, height and width) makes
- * tfjs-wasm transpose the whole tensor so the reduced axes come last, then sum. Summing the
- * columns of x viewed as [outer, inner] in place needs no copy. (A GEMM with a row of ones looks
- * cheaper but is not: XNNPACK repacks its weight operand, here a fresh dy, on every call.)
- * Float64 accumulators keep the result at least as accurate as the built-in's. Other
- * reductions keep the built-in kernel.
+ * tfjs-wasm transpose the whole tensor so the reduced axes come last, then sum. Viewing x as
+ * [outer, inner] in place needs no copy: XNNPACK's average pooling sums it in windows of rows
+ * where `outer` has a power-of-two factor, and a float64 column loop where it has none.
+ * (A GEMM with a row of ones looks cheap but is not: XNNPACK repacks its weight operand, here a
+ * fresh dy, on every call.) Each window is summed in float32 as the built-in does, the windows
+ * in float64, so the result is at least as accurate as the built-in's. Other reductions keep
+ * the built-in kernel.
  */
 export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
   if (builtIn === undefined) {
@@ -47,10 +50,17 @@ export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
       attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape,
       'float32',
     );
+    const inner = util.sizeFromShape(outShape);
+    const outer = size / inner;
+    const window = largestPowerOfTwoDivisor(outer, MAX_WINDOW);
+    if (window >= MIN_WINDOW) {
+      sumByAveragePooling(backend, x, out, outer, inner, window);
+      return out;
+    }
     // Views after the allocation: growing the heap would detach earlier ones.
     const sums = backend.typedArrayFromHeap(out) as Float32Array;
     const values = backend.typedArrayFromHeap(x) as Float32Array;
-    sumColumns(values, size / sums.length, sums.length, sums);
+    sumColumns(values, outer, inner, sums);
     return out;
   }
   return {
@@ -59,6 +69,58 @@ export function makeSumConfig(builtIn: KernelConfig | undefined): KernelConfig {
     ...(builtIn.setupFunc === undefined ? {} : { setupFunc: builtIn.setupFunc }),
     kernelFunc: sum as unknown as KernelFunc,
   };
+}
+
+/** Windows of rows averaged by XNNPACK: powers of two, so the scale back to sums is exact. */
+const MIN_WINDOW = 16;
+const MAX_WINDOW = 1024;
+
+function largestPowerOfTwoDivisor(n: number, limit: number): number {
+  let d = 1;
+  while (d * 2 <= limit && n % (d * 2) === 0) d *= 2;
+  return d;
+}
+
+/**
+ * XNNPACK's average pooling sums channels-last data with SIMD, ~10× faster than the loop below
+ * (64×32×32×16: 0.23 ms against 3.2): x viewed as [outer/window, window, 1, inner] is pooled
+ * over windows of `window` rows, and the window averages, scaled back by the power of two
+ * (exactly), are added up in float64.
+ */
+function sumByAveragePooling(
+  backend: BackendWasm,
+  x: TensorInfo,
+  out: TensorInfo,
+  outer: number,
+  inner: number,
+  window: number,
+): void {
+  const windows = outer / window;
+  const view: TensorInfo = {
+    dataId: x.dataId,
+    shape: [windows, window, 1, inner],
+    dtype: 'float32',
+  };
+  const averages = callWasmKernel(
+    backend,
+    'AvgPool',
+    { x: view },
+    {
+      filterSize: [window, 1],
+      strides: [window, 1],
+      pad: 'valid',
+    },
+  );
+  // Views after the last allocation: growing the heap would detach earlier ones.
+  const means = backend.typedArrayFromHeap(averages) as Float32Array;
+  const sums = backend.typedArrayFromHeap(out) as Float32Array;
+  const totals = new Float64Array(inner);
+  for (let row = 0; row < windows * inner; row += inner) {
+    for (let j = 0; j < inner; j += 1)
+      totals[j] = (totals[j] as number) + (means[row + j] as number);
+  }
+  for (let j = 0; j < inner; j += 1) sums[j] = (totals[j] as number) * window;
+  free(backend, averages);
 }
 
 /** out[j] = Σ_i values[i·inner + j]. */
