@@ -628,6 +628,18 @@ describe('MaxPoolGrad on wasm', () => {
       window: [-0.5, -0.5, -0.5, -0.5],
       expected: [1, 0, 0, 0],
     },
+    { description: 'a tie in the bottom row', window: [0, 1, 3, 3], expected: [0, 0, 1, 0] },
+    { description: 'a tie of -0 and 0: the first', window: [-0, 0, 0, -1], expected: [1, 0, 0, 0] },
+    {
+      description: 'two NaNs: the later one, as PyTorch scans',
+      window: [Number.NaN, 1, Number.NaN, 0],
+      expected: [0, 0, 1, 0],
+    },
+    {
+      description: 'NaN in the last position',
+      window: [1, 2, 3, Number.NaN],
+      expected: [0, 0, 0, 1],
+    },
   ];
 
   it.each(windows)(
