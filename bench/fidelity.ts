@@ -200,3 +200,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The wasm backend's worker threads (when it runs multi-threaded) keep Node's event loop alive
+// after the work is done; exit rather than idle on. Output is written synchronously on Linux.
+process.exit(0);
