@@ -256,7 +256,7 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
     return verdict(
       task,
       0,
-      `At least ${minExperiments} experiments must each report "params" and "test_accuracy"; ${reporting.length} do.${incomplete.length > 0 ? ` ${incomplete.join('; ')}.` : ''}`,
+      `At least ${minExperiments} experiments must each report "params" and "test_accuracy"; ${reporting.length === 1 ? '1 does' : `${reporting.length} do`}.${incomplete.length > 0 ? ` ${incomplete.join('; ')}.` : ''}`,
     );
   }
   const failures: string[] = [];

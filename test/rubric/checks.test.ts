@@ -289,7 +289,7 @@ const REPORT_CASES: CheckCase[] = [
     data: checkInput([honestConvnet]),
     score: 0,
     status: 'failed',
-    says: ['At least 2 experiments', '1 do'],
+    says: ['At least 2 experiments', '1 does'],
   },
   {
     description: 'zero: two experiments, but one reports no accuracy',
