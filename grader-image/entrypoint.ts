@@ -1,4 +1,6 @@
 // The grader container's entrypoint: grade the submission the job's environment names.
 import { runGraderContainer } from '../src/pipeline/grade-job.js';
 
-process.exitCode = await runGraderContainer(process.env);
+const code = await runGraderContainer(process.env);
+// The result is written; don't let a wasm worker pool keep the container (and its GPU) alive.
+process.stdout.write('', () => process.exit(code));

@@ -7,4 +7,6 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
 });
-process.exitCode = code;
+// The command is over; a multi-threaded wasm backend's worker pool can keep the event loop
+// alive after it, so leave as soon as the output is flushed.
+process.stdout.write('', () => process.exit(code));
