@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fillBatch, loadCifar10FromDir } from '../../src/data/index.js';
 import { REAL_CIFAR_SKIP_REASON, realCifarDir } from '../helpers/cifar.js';
 
-const dir = realCifarDir();
+const dir = realCifarDir('real CIFAR-10 copy');
 
 describe.skipIf(dir === undefined)(`real CIFAR-10 copy (${REAL_CIFAR_SKIP_REASON})`, () => {
   it('loads 50,000 training and 10,000 test images with the official class balance', async () => {

@@ -96,7 +96,7 @@ describe('grading with the real trainer on synthetic CIFAR-format data', () => {
   });
 });
 
-const realDir = realCifarDir();
+const realDir = realCifarDir('grading on a real CIFAR-10 slice');
 
 describe.skipIf(realDir === undefined)(
   `grading a 2,000/1,000 slice of the real CIFAR-10 (${REAL_CIFAR_SKIP_REASON})`,
