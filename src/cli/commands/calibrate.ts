@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { calibrateBaseline, saveCalibration } from '../../grade/index.js';
 import { DEFAULT_RUBRIC, formatCount, formatPercent } from '../../rubric/index.js';
 import { createProgressReporter } from '../../train/index.js';
-import { UsageError } from '../errors.js';
+import { parseCommandArgs } from '../parse-args.js';
+import { sharedSetup, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
-import { sharedSetup, trainingFlags } from './grade.js';
 
 const USAGE =
   'autograder calibrate [--data DIR] [--backend tensorflow|wasm|cpu] [--limit-train N] [--limit-test N]';
@@ -22,12 +21,7 @@ slice after calibrating the same slice.
 Exit status: 0 stored, 1 the baseline did not train, 2 usage error or missing data.`;
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    ({ values } = parse(args));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parse(args);
   if (values.help) {
     io.stdout(`${HELP}\n`);
     return 0;
@@ -56,10 +50,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: false,
-    strict: true,
     options: {
       data: { type: 'string' },
       backend: { type: 'string' },

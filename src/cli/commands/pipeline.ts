@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type LocalPipelineOptions,
   type LocalUpload,
@@ -8,8 +7,9 @@ import {
 } from '../../pipeline/local-pipeline.js';
 import { formatScore, renderResultText } from '../../rubric/index.js';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from '../parse-args.js';
+import { sharedSetup, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
-import { sharedSetup, trainingFlags } from './grade.js';
 
 const USAGE =
   'autograder pipeline FILE... [--student NAME] [--redeliver] [--out DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--docker IMAGE [--gpus VALUE]] [--limit-train N] [--limit-test N]';
@@ -37,12 +37,7 @@ Exit status: 0 every upload graded, 1 some upload rejected or its grading failed
 const STUDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parse(args);
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(`${HELP}\n`);
@@ -144,10 +139,9 @@ function dockerSlice(values: {
 }
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
-    strict: true,
     options: {
       data: { type: 'string' },
       backend: { type: 'string' },

@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
 import { formatValidation, validateSubmission } from '../../spec/index.js';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from '../parse-args.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE = 'autograder validate FILE [--json]';
@@ -57,13 +58,7 @@ export function fileArgument(
     help: { type: 'boolean', short: 'h' },
   };
   for (const flag of flags) options[flag] = { type: 'boolean' };
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options });
   if (values.help === true) return { help: true };
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError('missing FILE');

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, isBackendName, readConfig } from '../config.js';
+import { CIFAR10_TEST_FILE, type Cifar10Dataset, loadCifar10FromDir } from '../data/index.js';
+import type { DataSlice } from '../grade/index.js';
+import { selectBackend } from '../train/index.js';
+import type { BackendInfo, BackendName } from '../train/types.js';
+import { UsageError } from './errors.js';
+import type { CliIo } from './types.js';
+
+/** The options grade and calibrate share: where the data is, which engine, which slice. */
+export interface TrainingFlags {
+  dataDir: string;
+  /** Where calibrations are stored (AUTOGRADER_CACHE_DIR). */
+  cacheDir: string;
+  backend?: BackendName;
+  seed?: number;
+  slice?: DataSlice;
+}
+
+export const TRAINING_OPTIONS = {
+  data: { type: 'string' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  'limit-train': { type: 'string' },
+  'limit-test': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function integerFlag(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`--${name} must be an integer of at least ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+/** Reads the shared flags; the environment (through readConfig) fills what they leave out. */
+export function trainingFlags(
+  values: {
+    data?: string;
+    backend?: string;
+    seed?: string;
+    'limit-train'?: string;
+    'limit-test'?: string;
+  },
+  io: CliIo,
+): TrainingFlags {
+  let config: ReturnType<typeof readConfig>;
+  try {
+    config = readConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (values.backend !== undefined && !isBackendName(values.backend)) {
+    throw new UsageError(`--backend must be tensorflow, wasm or cpu, got "${values.backend}"`);
+  }
+  const limitTrain = integerFlag('limit-train', values['limit-train'], 1);
+  const limitTest = integerFlag('limit-test', values['limit-test'], 1);
+  const seed = integerFlag('seed', values.seed, 0);
+  // Every flag is checked before the data directory, so a typo is reported as such on any machine.
+  const dataDir = values.data === undefined ? config.cifar10Dir : path.resolve(io.cwd, values.data);
+  if (!existsSync(path.join(dataDir, CIFAR10_TEST_FILE))) {
+    throw new UsageError(
+      `no CIFAR-10 binaries in ${dataDir} (${CIFAR10_TEST_FILE} is missing): pass --data DIR or set AUTOGRADER_CIFAR10_DIR`,
+    );
+  }
+  return {
+    dataDir,
+    cacheDir: config.cacheDir,
+    backend: (values.backend as BackendName | undefined) ?? config.backend,
+    seed,
+    slice:
+      limitTrain === undefined && limitTest === undefined ? undefined : { limitTrain, limitTest },
+  };
+}
+
+/** Data and backend for a run, each set up once however many submissions share them. */
+export function sharedSetup(flags: TrainingFlags): {
+  loadData: () => Promise<Cifar10Dataset>;
+  selectBackend: () => Promise<BackendInfo>;
+} {
+  let data: Promise<Cifar10Dataset> | undefined;
+  let backend: Promise<BackendInfo> | undefined;
+  return {
+    loadData: () => {
+      data ??= loadCifar10FromDir(flags.dataDir, flags.slice ?? {});
+      return data;
+    },
+    selectBackend: () => {
+      backend ??= selectBackend(flags.backend);
+      return backend;
+    },
+  };
+}
