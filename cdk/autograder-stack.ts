@@ -149,8 +149,29 @@ export class AutograderStack extends Stack {
       maxvCpus: settings.maxVcpus,
       updateToLatestImageVersion: true,
     });
+    // A job that can never be placed would wait in RUNNABLE for ever and its student would get
+    // no result. Cancelling it fails the job, and on-job-failed writes the result that says why.
+    const stuck = (reason: batch.JobStateTimeLimitActionsReason, maxTime: Duration) => ({
+      action: batch.JobStateTimeLimitActionsAction.CANCEL,
+      state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+      reason,
+      maxTime,
+    });
     const jobQueue = new batch.JobQueue(this, 'JobQueue', {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
+      jobStateTimeLimitActions: [
+        // GPU capacity can come back: wait hours before giving up.
+        stuck(
+          batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+          Duration.hours(4),
+        ),
+        // A job that does not fit the compute environment never will.
+        stuck(
+          batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+          Duration.minutes(10),
+        ),
+        stuck(batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, Duration.minutes(10)),
+      ],
     });
 
     const graderImage = ecs.ContainerImage.fromAsset(repoRoot, {

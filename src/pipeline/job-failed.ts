@@ -50,6 +50,13 @@ export function classifyJobFailure(detail: BatchJobDetail): {
       message: `The instance running the grader was lost on the last allowed attempt${because}.`,
     };
   }
+  // The queue cancels a job stuck in RUNNABLE with one of Batch's CAPACITY:/MISCONFIGURATION: reasons.
+  if (statusReasons.some((text) => /^(CAPACITY|MISCONFIGURATION):/.test(text))) {
+    return {
+      reason: 'timeout',
+      message: `No GPU instance could take the grading job in time, so it was cancelled before it started; nothing was graded, and staff should check the compute environment${because}.`,
+    };
+  }
   if (statusReasons.some((text) => /timeout|timed out/i.test(text))) {
     return {
       reason: 'timeout',

@@ -217,6 +217,32 @@ describe('AutograderStack with default settings', () => {
       });
     });
 
+    it('cancels a job stuck waiting for capacity, so its failure result is written', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Batch::JobQueue', {
+        JobStateTimeLimitActions: [
+          {
+            Action: 'CANCEL',
+            State: 'RUNNABLE',
+            Reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+            MaxTimeSeconds: 14400,
+          },
+          {
+            Action: 'CANCEL',
+            State: 'RUNNABLE',
+            Reason: 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
+            MaxTimeSeconds: 600,
+          },
+          {
+            Action: 'CANCEL',
+            State: 'RUNNABLE',
+            Reason: 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
+            MaxTimeSeconds: 600,
+          },
+        ],
+      });
+    });
+
     it('asks for one GPU, times attempts out, retries only a lost host', () => {
       // Assess
       template.hasResourceProperties('AWS::Batch::JobDefinition', {

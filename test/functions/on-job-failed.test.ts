@@ -177,6 +177,14 @@ describe('classifyJobFailure', () => {
       reason: 'host_lost',
     },
     {
+      description: 'a job the queue cancelled after waiting for GPU capacity',
+      data: {
+        statusReason:
+          'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type [g4dn.xlarge]',
+      },
+      reason: 'timeout',
+    },
+    {
       description: 'a grader that exited with an error',
       data: { statusReason: 'Essential container in task exited', container: { exitCode: 1 } },
       reason: 'crash',
