@@ -152,6 +152,20 @@ export interface RejectedResultInput {
   executionTime?: number;
 }
 
+/** Every task at 0 points with the same explanation: for a submission that was not graded. */
+function ungradedTests(rubric: Rubric, output: string): ResultFile['tests'] {
+  return rubric.tasks.map((task) => ({
+    name: task.name,
+    number: task.number,
+    score: 0,
+    max_score: task.points,
+    status: 'failed',
+    output,
+    output_format: 'text',
+    visibility: 'visible',
+  }));
+}
+
 /** An invalid submission's result: score 0, gradable false, and every error with its path. */
 export function buildRejectedResult(input: RejectedResultInput): ResultFile {
   const rubric = input.rubric ?? DEFAULT_RUBRIC;
@@ -160,16 +174,7 @@ export function buildRejectedResult(input: RejectedResultInput): ResultFile {
   return assemble({
     score: 0,
     execution_time: roundScore(input.executionTime ?? 0),
-    tests: rubric.tasks.map((task) => ({
-      name: task.name,
-      number: task.number,
-      score: 0,
-      max_score: task.points,
-      status: 'failed',
-      output,
-      output_format: 'text',
-      visibility: 'visible',
-    })),
+    tests: ungradedTests(rubric, output),
     leaderboard: [],
     extra_data: {
       ...emptyExtraData(rubric, input.identity ?? UNKNOWN_SUBMISSION),
@@ -215,16 +220,7 @@ export function buildFailureResult(input: FailureResultInput): ResultFile {
   return assemble({
     score: 0,
     execution_time: roundScore(input.executionTime ?? 0),
-    tests: rubric.tasks.map((task) => ({
-      name: task.name,
-      number: task.number,
-      score: 0,
-      max_score: task.points,
-      status: 'failed',
-      output,
-      output_format: 'text',
-      visibility: 'visible',
-    })),
+    tests: ungradedTests(rubric, output),
     leaderboard: [],
     extra_data: {
       ...emptyExtraData(
