@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type CalibrationKey,
@@ -17,6 +17,7 @@ import type { Submission } from '../spec/types.js';
 import { selectBackend, trainExperiment } from '../train/index.js';
 import type { BackendInfo } from '../train/types.js';
 import { GradeError } from './errors.js';
+import { writeJsonFile } from './files.js';
 import type { GradeDeps } from './types.js';
 
 /** What `autograder calibrate` stores: the baseline trained on one backend and one dataset. */
@@ -149,10 +150,7 @@ export async function saveCalibration(
     datasetChecksum: record.dataset.checksum,
   };
   const file = calibrationFile(cacheDir, key);
-  await mkdir(path.dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.tmp`;
-  await writeFile(partial, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(partial, file);
+  await writeJsonFile(file, record);
   return file;
 }
 

@@ -1,4 +1,4 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GradeError } from './errors.js';
 
@@ -41,4 +41,12 @@ export async function readSubmissionFile(file: string, maxBytes: number): Promis
   } finally {
     await handle?.close();
   }
+}
+
+/** Writes indented JSON through a temporary name, so a reader never sees half a file. */
+export async function writeJsonFile(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(partial, file);
 }

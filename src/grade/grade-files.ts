@@ -1,17 +1,12 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { buildRejectedResult, DEFAULT_RUBRIC, type ResultFile } from '../rubric/index.js';
 import { GradeError } from './errors.js';
-import { readSubmissionFile } from './files.js';
+import { readSubmissionFile, writeJsonFile } from './files.js';
 import { gradeSubmission } from './grade-submission.js';
 import type { GradeDeps } from './types.js';
 
 /** Writes a result as indented JSON, through a temporary name so a reader never sees half a file. */
-export async function writeResultFile(file: string, result: ResultFile): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.tmp`;
-  await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);
-  await rename(partial, file);
+export function writeResultFile(file: string, result: ResultFile): Promise<void> {
+  return writeJsonFile(file, result);
 }
 
 export interface GradedFile {
