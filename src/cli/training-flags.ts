@@ -27,7 +27,12 @@ export const TRAINING_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function integerFlag(name: string, text: string | undefined, min: number): number | undefined {
+/** An integer flag of at least `min`, or undefined when it was not given. */
+export function integerFlag(
+  name: string,
+  text: string | undefined,
+  min: number,
+): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {

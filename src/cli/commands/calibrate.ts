@@ -3,7 +3,7 @@ import { calibrateBaseline, saveCalibration } from '../../grade/index.js';
 import { DEFAULT_RUBRIC, formatCount, formatPercent } from '../../rubric/index.js';
 import { createProgressReporter } from '../../train/index.js';
 import { parseCommandArgs } from '../parse-args.js';
-import { sharedSetup, trainingFlags } from '../training-flags.js';
+import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
@@ -50,17 +50,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: false,
-    options: {
-      data: { type: 'string' },
-      backend: { type: 'string' },
-      'limit-train': { type: 'string' },
-      'limit-test': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  // The baseline trains with the rubric's seed, so --seed is not offered.
+  const { seed: _seed, ...options } = TRAINING_OPTIONS;
+  return parseCommandArgs({ args, allowPositionals: false, options });
 }
 
 export const command: Command = {

@@ -8,7 +8,7 @@ import {
 import { formatScore, renderResultText } from '../../rubric/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
-import { sharedSetup, trainingFlags } from '../training-flags.js';
+import { integerFlag, sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
@@ -37,8 +37,7 @@ Exit status: 0 every upload graded, 1 some upload rejected or its grading failed
 const STUDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parse(args);
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(args);
   if (values.help) {
     io.stdout(`${HELP}\n`);
     return 0;
@@ -122,16 +121,8 @@ function dockerSlice(values: {
   'limit-train'?: string;
   'limit-test'?: string;
 }): LocalPipelineOptions['slice'] {
-  const limit = (name: 'limit-train' | 'limit-test'): number | undefined => {
-    const text = values[name];
-    if (text === undefined) return undefined;
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-      throw new UsageError(`--${name} must be an integer of at least 1, got "${text}"`);
-    }
-    return Number(text);
-  };
-  const limitTrain = limit('limit-train');
-  const limitTest = limit('limit-test');
+  const limitTrain = integerFlag('limit-train', values['limit-train'], 1);
+  const limitTest = integerFlag('limit-test', values['limit-test'], 1);
   return {
     ...(limitTrain !== undefined ? { limitTrain } : {}),
     ...(limitTest !== undefined ? { limitTest } : {}),
@@ -139,20 +130,18 @@ function dockerSlice(values: {
 }
 
 function parse(args: string[]) {
+  // Jobs train with the rubric's seed, so --seed is not offered.
+  const { seed: _seed, ...training } = TRAINING_OPTIONS;
   return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {
-      data: { type: 'string' },
-      backend: { type: 'string' },
-      'limit-train': { type: 'string' },
-      'limit-test': { type: 'string' },
+      ...training,
       student: { type: 'string' },
       redeliver: { type: 'boolean' },
       out: { type: 'string' },
       docker: { type: 'string' },
       gpus: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
 }
