@@ -8,10 +8,8 @@ export interface CliIo {
   cwd: string;
 }
 
+/** A command's module; its name and one-line summary live in COMMANDS, so help needs no import. */
 export interface Command {
-  name: string;
-  /** One line for the help listing. */
-  summary: string;
   /** The usage line(s), printed with a usage error. */
   usage: string;
   /** Returns the exit code: 0 success, 1 a finding (invalid file, failed grade), 2 usage or unreadable. */

@@ -56,8 +56,6 @@ function parse(args: string[]) {
 }
 
 export const command: Command = {
-  name: 'calibrate',
-  summary: 'train the MLP baseline on this backend and data and store its accuracy for task 3.3',
   usage: USAGE,
   run,
 };

@@ -121,8 +121,6 @@ function parse(args: string[]) {
 }
 
 export const command: Command = {
-  name: 'grade',
-  summary: 'train and score a submission (or a directory of them) and write its result file',
   usage: USAGE,
   run,
 };

@@ -147,8 +147,6 @@ function parse(args: string[]) {
 }
 
 export const command: Command = {
-  name: 'pipeline',
-  summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
   usage: USAGE,
   run,
 };

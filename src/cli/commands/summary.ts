@@ -5,8 +5,6 @@ import { fileArgument, readSubmissionFile } from './validate.js';
 const USAGE = 'autograder summary FILE';
 
 export const command: Command = {
-  name: 'summary',
-  summary: 'print each experiment layer by layer: output shape, parameters, MACs (like torchinfo)',
   usage: USAGE,
   async run(args, io) {
     const parsed = fileArgument(args);

@@ -67,8 +67,6 @@ export function fileArgument(
 }
 
 export const command: Command = {
-  name: 'validate',
-  summary: 'check a submission file: format, shapes, parameter budget (exit 0 valid, 1 invalid)',
   usage: USAGE,
   async run(args, io) {
     const parsed = fileArgument(args, ['json']);
