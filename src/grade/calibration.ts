@@ -6,7 +6,6 @@ import {
   type DatasetRecord,
   DEFAULT_BASELINE_SUBMISSION,
   DEFAULT_RUBRIC,
-  datasetRecord,
   type ExperimentRecord,
   experimentRecord,
   formatCalibrationKey,
@@ -14,10 +13,11 @@ import {
 } from '../rubric/index.js';
 import { analyzeLayers, resolveTraining } from '../spec/index.js';
 import type { Submission } from '../spec/types.js';
-import { selectBackend, trainExperiment } from '../train/index.js';
+import { trainExperiment } from '../train/index.js';
 import type { BackendInfo } from '../train/types.js';
 import { GradeError } from './errors.js';
 import { writeJsonFile } from './files.js';
+import { loadBackendAndData } from './grade-submission.js';
 import type { GradeDeps } from './types.js';
 
 /** What `autograder calibrate` stores: the baseline trained on one backend and one dataset. */
@@ -72,12 +72,7 @@ export async function calibrateBaseline(deps: CalibrateDeps): Promise<Calibratio
       `the baseline network is not valid: ${first ? `${first.path}: ${first.message}` : 'no output'}`,
     );
   }
-  const backend = await (deps.selectBackend ?? (() => selectBackend()))();
-  const data = await deps.loadData();
-  const dataset = datasetRecord(
-    { checksum: data.checksum, trainImages: data.train.count, testImages: data.test.count },
-    deps.slice,
-  );
+  const { backend, data, dataset } = await loadBackendAndData(deps);
   const seed = deps.seed ?? rubric.training.seed;
   const train = deps.train ?? trainExperiment;
   deps.onEvent?.({ type: 'experiment-start', name: experiment.name, index: 0, total: 1 });

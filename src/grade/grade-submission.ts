@@ -186,13 +186,21 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
   return final;
 }
 
-async function prepare(deps: GradeDeps, rubric: Rubric): Promise<Setup> {
+/** Makes the backend active, then loads the data and records its identity; calibration shares it. */
+export async function loadBackendAndData(
+  deps: Pick<GradeDeps, 'selectBackend' | 'loadData' | 'slice'>,
+): Promise<Omit<Setup, 'baseline'>> {
   const backend = await (deps.selectBackend ?? (() => selectBackend()))();
   const data = await deps.loadData();
   const dataset = datasetRecord(
     { checksum: data.checksum, trainImages: data.train.count, testImages: data.test.count },
     deps.slice,
   );
+  return { backend, data, dataset };
+}
+
+async function prepare(deps: GradeDeps, rubric: Rubric): Promise<Setup> {
+  const { backend, data, dataset } = await loadBackendAndData(deps);
   const key = calibrationKey(rubric, backend.name, dataset);
   const calibrated = await deps.lookupCalibration?.(key);
   const baseline =
