@@ -32,21 +32,6 @@ export function transpose(backend: BackendWasm, x: TensorInfo, perm: number[]): 
   return callWasmKernel(backend, 'Transpose', { x }, { perm });
 }
 
-/** Explicit padding in tfjs's form for NHWC: [[0,0],[top,bottom],[left,right],[0,0]]. */
-export function explicitPadding(
-  top: number,
-  bottom: number,
-  left: number,
-  right: number,
-): [[number, number], [number, number], [number, number], [number, number]] {
-  return [
-    [0, 0],
-    [top, bottom],
-    [left, right],
-    [0, 0],
-  ];
-}
-
 /** A 4-d shape, read safely under noUncheckedIndexedAccess. */
 export function shape4(info: TensorInfo, what: string): [number, number, number, number] {
   const [a, b, c, d] = info.shape;

@@ -5,14 +5,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import {
-  callWasmKernel,
-  explicitPadding,
-  free,
-  requireChannelsLast,
-  shape4,
-  transpose,
-} from './backend-calls.js';
+import { nhwcPadding } from '../layers/common.js';
+import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
 
 type ConvInfo = backend_util.Conv2DInfo;
 
@@ -110,7 +104,7 @@ function byShiftedPlanes(
     'PadV2',
     { x: dy },
     {
-      paddings: explicitPadding(0, filterHeight - 1, 0, filterWidth - 1),
+      paddings: nhwcPadding({ top: 0, bottom: filterHeight - 1, left: 0, right: filterWidth - 1 }),
       constantValue: 0,
     },
   );
@@ -206,7 +200,7 @@ function byBatchAsChannels(
   const grads = callWasmKernel(backend, 'Conv2D', { x: xT, filter: dyT }, {
     strides: [1, 1],
     dilations: [strideHeight, strideWidth],
-    pad: explicitPadding(top, bottom, left, right),
+    pad: nhwcPadding({ top, bottom, left, right }),
     dataFormat: 'NHWC',
     dimRoundingMode: undefined,
   } as unknown as Record<string, never>);

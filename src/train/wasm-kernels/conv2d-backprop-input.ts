@@ -5,14 +5,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import {
-  callWasmKernel,
-  explicitPadding,
-  free,
-  requireChannelsLast,
-  shape4,
-  transpose,
-} from './backend-calls.js';
+import { nhwcPadding, type Pads2d } from '../layers/common.js';
+import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
 
 type KernelFunc = KernelConfig['kernelFunc'];
 
@@ -42,14 +36,16 @@ export function makeConv2dBackpropInputConfig(builtIn: KernelConfig | undefined)
     );
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const { top, bottom, left, right } = info.padInfo;
-    const fullTop = filterHeight - 1 - top;
-    const fullBottom = filterHeight - 1 - bottom;
-    const fullLeft = filterWidth - 1 - left;
-    const fullRight = filterWidth - 1 - right;
+    const full: Pads2d = {
+      top: filterHeight - 1 - top,
+      bottom: filterHeight - 1 - bottom,
+      left: filterWidth - 1 - left,
+      right: filterWidth - 1 - right,
+    };
     const fastPath =
       strideHeight === 1 &&
       strideWidth === 1 &&
-      Math.min(fullTop, fullBottom, fullLeft, fullRight) >= 0;
+      Math.min(full.top, full.bottom, full.left, full.right) >= 0;
     if (!fastPath) {
       if (builtIn === undefined) {
         throw new Error('tfjs-backend-wasm has no Conv2DBackpropInput kernel to fall back on');
@@ -62,7 +58,7 @@ export function makeConv2dBackpropInputConfig(builtIn: KernelConfig | undefined)
     const dx = callWasmKernel(backend, 'Conv2D', { x: dy, filter: swapped }, {
       strides: [1, 1],
       dilations: [1, 1],
-      pad: explicitPadding(fullTop, fullBottom, fullLeft, fullRight),
+      pad: nhwcPadding(full),
       dataFormat: 'NHWC',
       dimRoundingMode: undefined,
     } as unknown as Record<string, never>);
