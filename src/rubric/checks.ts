@@ -1,5 +1,5 @@
 import type { Experiment, ExperimentAnalysis, Layer } from '../spec/types.js';
-import { formatCount, formatPercent, formatPoints, roundScore } from './format.js';
+import { formatCount, formatPercent, formatPoints, roundScore, scoreStatus } from './format.js';
 import type {
   CheckInput,
   CheckVerdict,
@@ -46,8 +46,12 @@ function requiredNumber(task: RubricTask, key: keyof RubricTask): number {
 
 function verdict(task: RubricTask, score: number, message: string): CheckVerdict {
   const rounded = roundScore(score);
-  const status = rounded >= task.points ? 'passed' : rounded > 0 ? 'partial' : 'failed';
-  return { score: rounded, max_score: task.points, status, message };
+  return {
+    score: rounded,
+    max_score: task.points,
+    status: scoreStatus(rounded, task.points),
+    message,
+  };
 }
 
 function lossCurve(record: ExperimentRecord): string {

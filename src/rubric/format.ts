@@ -40,6 +40,11 @@ export function roundScore(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+/** A score's standing against the task's points: full, some, or none. */
+export function scoreStatus(score: number, points: number): 'passed' | 'partial' | 'failed' {
+  return score >= points ? 'passed' : score > 0 ? 'partial' : 'failed';
+}
+
 /** Escapes text for a Markdown table cell or inline text: student-chosen names go through here. */
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');

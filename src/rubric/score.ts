@@ -1,5 +1,5 @@
 import { RUBRIC_CHECKS } from './checks.js';
-import { roundScore } from './format.js';
+import { roundScore, scoreStatus } from './format.js';
 import type {
   CheckInput,
   CheckVerdict,
@@ -36,14 +36,7 @@ function acceptVerdict(task: RubricTask, v: CheckVerdict): TaskVerdict {
     name: task.name,
     score,
     max_score: task.points,
-    status:
-      v.status === 'error'
-        ? 'error'
-        : score >= task.points
-          ? 'passed'
-          : score > 0
-            ? 'partial'
-            : 'failed',
+    status: v.status === 'error' ? 'error' : scoreStatus(score, task.points),
     message: v.message,
   };
 }
