@@ -12,7 +12,7 @@ import { InvalidSubmissionError } from './errors.js';
 import { formatCount } from './format-number.js';
 import { scanJson } from './json-scan.js';
 import { pointer } from './pointer.js';
-import { FORBIDDEN_KEYS, schemaErrors } from './schema.js';
+import { FORBIDDEN_KEYS, isRecord, schemaErrors } from './schema.js';
 import { trainingErrors } from './training.js';
 import type {
   Experiment,
@@ -355,8 +355,4 @@ function orderByExperiment(errors: SpecError[]): SpecError[] {
     .map((error, index) => ({ error, index, rank: rank(error.path) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
     .map(({ error }) => error);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
