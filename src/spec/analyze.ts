@@ -56,6 +56,13 @@ interface Flow {
   producer?: string;
 }
 
+/** What a layer, or a list of them, makes of its input; no flow when an error stopped it. */
+interface Step {
+  flow: Flow | undefined;
+  params: number;
+  macs: number;
+}
+
 interface Context {
   limits: Rubric['limits'];
   errors: SpecError[];
@@ -92,19 +99,13 @@ export function analyzeLayers(
   };
 }
 
-interface RunResult {
-  flow: Flow | undefined;
-  params: number;
-  macs: number;
-}
-
 function runLayers(
   layers: Layer[],
   basePath: string,
   input: Flow,
   depth: number,
   ctx: Context,
-): RunResult {
+): Step {
   let flow: Flow | undefined = input;
   let params = 0;
   let macs = 0;
@@ -118,12 +119,6 @@ function runLayers(
     flow = step.flow;
   }
   return { flow, params, macs };
-}
-
-interface Step {
-  flow: Flow | undefined;
-  params: number;
-  macs: number;
 }
 
 function runLayer(layer: Layer, path: string, input: Flow, depth: number, ctx: Context): Step {
