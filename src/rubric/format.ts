@@ -1,11 +1,7 @@
 /** Number formatting shared by check messages, the Markdown summary and the terminal table. */
 
-const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** 42362 -> "42,362". Locale-independent, so result files do not depend on the machine. */
-export function formatCount(value: number): string {
-  return INTEGER.format(value);
-}
+/** 42362 -> "42,362": the validator's locale-independent count, so both say counts alike. */
+export { formatCount } from '../spec/format-number.js';
 
 /** 59.9213 -> "59.92%". */
 export function formatPercent(value: number): string {
