@@ -5,6 +5,7 @@ import type { SpecError, ValidationResult } from '../spec/types.js';
 import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { identityOf } from './identity.js';
 import { claimKeyFor, resultKeyFor, submissionPath } from './keys.js';
+import { putResultFile } from './result-file.js';
 import type { IntakeOutcome, Logger, SubmissionRef } from './types.js';
 
 export interface IntakeDeps {
@@ -113,9 +114,7 @@ async function readValidateLaunch(
       identity: identityOf(ref, bytes),
       executionTime: (now() - started) / 1000,
     });
-    await deps.results.put(resultKey, `${JSON.stringify(result, null, 2)}\n`, {
-      contentType: JSON_TYPE,
-    });
+    await putResultFile(deps.results, resultKey, result);
     return { status: 'rejected', submission: ref, resultKey, errors } as const;
   };
 

@@ -11,6 +11,7 @@ import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { EventShapeError } from './errors.js';
 import { identityOf } from './identity.js';
 import { submissionSource } from './keys.js';
+import { putResultFile } from './result-file.js';
 import type { JobFailedOutcome, JobFailureReason, Logger } from './types.js';
 
 /** The fields of EventBridge's "Batch Job State Change" detail that say what failed and why. */
@@ -137,9 +138,7 @@ export async function handleJobFailed(
     identity: identityOf(request.submission, bytes),
     ...(existing && existingSource === source ? { previous: existing } : {}),
   });
-  await results.put(resultKey, `${JSON.stringify(result, null, 2)}\n`, {
-    contentType: 'application/json',
-  });
+  await putResultFile(results, resultKey, result);
   log({ event: 'written', jobId: detail.jobId, resultKey, reason });
   return { status: 'written', resultKey, reason, message };
 }
