@@ -19,6 +19,7 @@ import { selectBackend } from '../train/index.js';
 import type { BackendInfo } from '../train/types.js';
 import { identityOf } from './identity.js';
 import { submissionSource } from './keys.js';
+import { putResultFile } from './result-file.js';
 import type { Logger } from './types.js';
 import { s3ClientFor, storesOn } from './wiring.js';
 
@@ -41,11 +42,7 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
   const log = deps.log ?? (() => {});
   const rubric = deps.rubric ?? DEFAULT_RUBRIC;
   const results = deps.storeFor(request.result.bucket);
-  const writeResult = async (result: ResultFile) => {
-    await results.put(request.result.key, `${JSON.stringify(result, null, 2)}\n`, {
-      contentType: 'application/json',
-    });
-  };
+  const writeResult = (result: ResultFile) => putResultFile(results, request.result.key, result);
   let bytes: Uint8Array | undefined;
   let lastWritten: ResultFile | undefined;
   try {
