@@ -44,8 +44,6 @@ export async function readCifar10Files(
     checkRecords(file, read.value);
     return read.value;
   });
-  const hash = createHash('sha256');
-  for (const bytes of contents) hash.update(bytes);
   const trainFiles = contents.slice(0, CIFAR10_TRAIN_FILES.length);
   const testFile = contents.slice(CIFAR10_TRAIN_FILES.length);
   const train = assembleSplit(trainFiles, limitTrain);
@@ -62,7 +60,7 @@ export async function readCifar10Files(
       CIFAR10_TEST_FILE,
     );
   }
-  return { train, test, checksum: hash.digest('hex'), source: where };
+  return { train, test, checksum: sha256Over(contents), source: where };
 }
 
 function checkLimit(limit: number | undefined, name: string): number {
@@ -146,10 +144,12 @@ function encodeRecords(split: Cifar10Split, start: number, end: number): Uint8Ar
 
 /** sha256 over the encoded files in the fixed order: what loading them back would report. */
 export function checksumCifar10Files(files: ReadonlyMap<string, Uint8Array>): string {
+  return sha256Over(CIFAR10_FILES.flatMap((file) => files.get(file) ?? []));
+}
+
+/** The dataset checksum: sha256 over the files' bytes, given in CIFAR10_FILES order. */
+function sha256Over(files: readonly Uint8Array[]): string {
   const hash = createHash('sha256');
-  for (const file of CIFAR10_FILES) {
-    const bytes = files.get(file);
-    if (bytes !== undefined) hash.update(bytes);
-  }
+  for (const bytes of files) hash.update(bytes);
   return hash.digest('hex');
 }
