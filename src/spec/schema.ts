@@ -38,7 +38,6 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 // generate-validator.ts): no schema compilation, and no ajv, at startup.
 const validateSchema = generatedValidate as unknown as ValidateFunction;
 
-/** The schema's findings for a parsed document; empty when it conforms. */
 /**
  * The schema's findings for a parsed document; none when it conforms. Sentences are written for
  * at most `limit` findings per experiment (a hostile file can have tens of thousands); the rest
