@@ -148,9 +148,12 @@ function validate(
       if (analysable) {
         const checked = checkExperiment(experiment, path, rubric);
         errors.push(...checked.errors);
-        if (checked.analysis) experiments.push(checked.analysis);
-        if (checked.analysis) tables.push({ ...checked.analysis, complete: true });
-        else if (checked.partial) tables.push(checked.partial);
+        if (checked.analysis) {
+          experiments.push(checked.analysis);
+          tables.push({ ...checked.analysis, complete: true });
+        } else if (checked.partial) {
+          tables.push(checked.partial);
+        }
       }
       if (isRecord(experiment.training)) {
         const bounds = trainingErrors(experiment.training, pointer(path, 'training'), rubric);
