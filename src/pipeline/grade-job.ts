@@ -21,7 +21,7 @@ import { identityOf } from './identity.js';
 import { submissionSource } from './keys.js';
 import { putResultFile } from './result-file.js';
 import type { Logger } from './types.js';
-import { s3ClientFor, storesOn } from './wiring.js';
+import { jsonLog, s3ClientFor, storesOn } from './wiring.js';
 
 export interface GradeJobDeps {
   storeFor: (bucket: string) => ObjectStore;
@@ -88,7 +88,7 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
 /** The grader container's main: everything from the environment, as AWS Batch sets it. */
 export async function runGraderContainer(
   env: NodeJS.ProcessEnv,
-  log: Logger = (entry) => console.log(JSON.stringify(entry)),
+  log: Logger = jsonLog,
 ): Promise<number> {
   let request: GradeJobRequest;
   let config: GradeJobConfig;
