@@ -1,5 +1,12 @@
 import type { Experiment, ExperimentAnalysis, Layer } from '../spec/types.js';
-import { formatCount, formatPercent, formatPoints, roundScore, scoreStatus } from './format.js';
+import {
+  formatCount,
+  formatLossCurve,
+  formatPercent,
+  formatPoints,
+  roundScore,
+  scoreStatus,
+} from './format.js';
 import type {
   CheckInput,
   CheckVerdict,
@@ -54,10 +61,6 @@ function verdict(task: RubricTask, score: number, message: string): CheckVerdict
   };
 }
 
-function lossCurve(record: ExperimentRecord): string {
-  return record.epochs.map((e) => (e.loss === null ? 'NaN' : e.loss.toFixed(3))).join(' → ');
-}
-
 /** Why an experiment has no usable training, in words a student can act on; undefined when it trained. */
 function trainingProblem(record: ExperimentRecord): string | undefined {
   const finite = record.epochs.length > 0 && record.epochs.every((e) => e.loss !== null);
@@ -99,7 +102,7 @@ export const checkConvNetTrains: RubricCheck = (input, task) => {
       `The final network ${name} has ${convs} Conv2d layer${convs === 1 ? '' : 's'}, but ${problem}, so it did not train to a finite loss.`,
     );
   }
-  const curve = `training loss per epoch: ${lossCurve(record)}`;
+  const curve = `training loss per epoch: ${formatLossCurve(record.epochs)}`;
   const stopped =
     record.status === 'timeout'
       ? ` It hit the time limit after ${record.epochs.length} epoch${record.epochs.length === 1 ? '' : 's'}, which task 3.3 will notice.`

@@ -8,6 +8,16 @@ export function formatPercent(value: number): string {
   return `${value.toFixed(2)}%`;
 }
 
+/** A percentage, or a dash where there is none. */
+export function formatPercentOrDash(value: number | null): string {
+  return value === null ? '–' : formatPercent(value);
+}
+
+/** Training loss per epoch, "1.600 → NaN"; empty when no epoch finished. */
+export function formatLossCurve(epochs: readonly { loss: number | null }[]): string {
+  return epochs.map((e) => (e.loss === null ? 'NaN' : e.loss.toFixed(3))).join(' → ');
+}
+
 /** A difference in percentage points, e.g. 1.5 -> "1.50 pp". */
 export function formatPoints(value: number): string {
   return `${value.toFixed(2)} pp`;

@@ -1,4 +1,12 @@
-import { escapeMarkdown, formatCount, formatMacs, formatPercent, formatScore } from './format.js';
+import {
+  escapeMarkdown,
+  formatCount,
+  formatLossCurve,
+  formatMacs,
+  formatPercent,
+  formatPercentOrDash,
+  formatScore,
+} from './format.js';
 import type { ExperimentRecord, FailureReason, ResultFile } from './types.js';
 
 /** Words for each failure reason, completing "The grading job stopped: ...". */
@@ -10,20 +18,11 @@ export const FAILURE_REASON_TEXT: Readonly<Record<FailureReason, string>> = {
   crash: 'the grader crashed',
 };
 
-function maybePercent(value: number | null): string {
-  return value === null ? '–' : formatPercent(value);
-}
-
-function lossCell(record: ExperimentRecord): string {
-  if (record.epochs.length === 0) return '–';
-  return record.epochs.map((e) => (e.loss === null ? 'NaN' : e.loss.toFixed(3))).join(' → ');
-}
-
 function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {
   const rows = experiments.map((r) => {
     const name = `${escapeMarkdown(r.name)}${r.final ? ' (final)' : ''}`;
     const reportedParams = r.reported.params === null ? '–' : formatCount(r.reported.params);
-    return `| ${name} | ${formatCount(r.params)} | ${reportedParams} | ${formatMacs(r.macs)} | ${maybePercent(r.reported.test_accuracy)} | ${maybePercent(r.test_accuracy)} | ${lossCell(r)} | ${r.status.replace('_', ' ')} |`;
+    return `| ${name} | ${formatCount(r.params)} | ${reportedParams} | ${formatMacs(r.macs)} | ${formatPercentOrDash(r.reported.test_accuracy)} | ${formatPercentOrDash(r.test_accuracy)} | ${formatLossCurve(r.epochs) || '–'} | ${r.status.replace('_', ' ')} |`;
   });
   const notes = experiments
     .filter((r) => r.status !== 'ok' && r.message)

@@ -1,4 +1,11 @@
-import { formatCount, formatMacs, formatPercent, formatScore } from './format.js';
+import {
+  formatCount,
+  formatLossCurve,
+  formatMacs,
+  formatPercent,
+  formatPercentOrDash,
+  formatScore,
+} from './format.js';
 import { FAILURE_REASON_TEXT } from './summary-markdown.js';
 import type { ResultFile } from './types.js';
 
@@ -13,10 +20,6 @@ function table(header: string[], rows: string[][], right: ReadonlySet<number>): 
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];
-}
-
-function percentOrDash(value: number | null): string {
-  return value === null ? '–' : formatPercent(value);
 }
 
 /** A result file for a terminal: the experiments, then each task with what it said. */
@@ -63,9 +66,9 @@ export function renderResultText(result: ResultFile): string {
           formatCount(e.params),
           e.reported.params === null ? '–' : formatCount(e.reported.params),
           formatMacs(e.macs),
-          percentOrDash(e.reported.test_accuracy),
-          percentOrDash(e.test_accuracy),
-          e.epochs.map((p) => (p.loss === null ? 'NaN' : p.loss.toFixed(3))).join(' → ') || '–',
+          formatPercentOrDash(e.reported.test_accuracy),
+          formatPercentOrDash(e.test_accuracy),
+          formatLossCurve(e.epochs) || '–',
           e.status.replace('_', ' '),
         ]),
         new Set([1, 2, 3, 4, 5]),
