@@ -1,7 +1,6 @@
 export { fillBatch } from './batch.js';
 export { Cifar10BatchError, Cifar10DataError } from './errors.js';
 export {
-  CIFAR10_CLASS_NAMES,
   loadCifar10FromDir,
   loadCifar10FromStore,
   writeCifar10Dir,

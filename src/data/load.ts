@@ -6,7 +6,7 @@ import { type Cifar10LoadOptions, encodeCifar10Files, readCifar10Files } from '.
 import type { Cifar10Dataset } from './types.js';
 
 /** CIFAR-10's class names, in label order, as batches.meta.txt lists them. */
-export const CIFAR10_CLASS_NAMES = [
+const CIFAR10_CLASS_NAMES = [
   'airplane',
   'automobile',
   'bird',

@@ -10,7 +10,6 @@ export {
   createModel,
 } from './model.js';
 export {
-  ADAM_EPSILON,
   createOptimizer,
   type Optimizer,
   type OptimizerSettings,

@@ -5,7 +5,7 @@ import { TrainingConfigError } from './errors.js';
 /** PyTorch's defaults for Adam and AdamW. */
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
-export const ADAM_EPSILON = 1e-8;
+const ADAM_EPSILON = 1e-8;
 
 export interface OptimizerSettings {
   optimizer: OptimizerName;

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { isTraining, type Kwargs, type LayerArgs, oneTensor } from './common.js';
 
 /** PyTorch's defaults: running = (1 - momentum)·running + momentum·batch, and eps. */
-export const TORCH_BN_MOMENTUM = 0.1;
-export const TORCH_BN_EPSILON = 1e-5;
+const TORCH_BN_MOMENTUM = 0.1;
+const TORCH_BN_EPSILON = 1e-5;
 
 export interface TorchBatchNormArgs extends LayerArgs {
   numFeatures: number;

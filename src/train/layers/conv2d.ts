@@ -136,10 +136,7 @@ export class TorchConv2d extends SeededLayer {
  * [kh, kw, i, o] → [(kh-1)·dh+1, (kw-1)·dw+1, i, o] with zeros between the taps.
  * One axis at a time with rank ≤ 4 ops, which every backend pads.
  */
-export function dilateKernel(
-  filter: tf.Tensor4D,
-  dilation: readonly [number, number],
-): tf.Tensor4D {
+function dilateKernel(filter: tf.Tensor4D, dilation: readonly [number, number]): tf.Tensor4D {
   const [kh, kw, cin, cout] = filter.shape;
   const [dh, dw] = dilation;
   const tall = (kh - 1) * dh + 1;

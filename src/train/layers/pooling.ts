@@ -110,7 +110,7 @@ export class AdaptiveAvgPool2d extends tf.layers.Layer {
 }
 
 /** [out, size]: row i averages PyTorch's adaptive bin i. */
-export function adaptiveMatrix(size: number, out: number): tf.Tensor2D {
+function adaptiveMatrix(size: number, out: number): tf.Tensor2D {
   const values = new Float32Array(out * size);
   for (let i = 0; i < out; i += 1) {
     const start = Math.floor((i * size) / out);

@@ -1,2 +1,2 @@
 export { WasmKernelError } from './errors.js';
-export { registerWasmKernels, WASM_FILL_IN_KERNELS } from './register.js';
+export { registerWasmKernels } from './register.js';

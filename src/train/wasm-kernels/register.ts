@@ -12,23 +12,6 @@ import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { makeSumConfig } from './sum-leading-axes.js';
 
-/** Kernel names this module supplies for the wasm backend: missing, faulty or slow built-ins. */
-export const WASM_FILL_IN_KERNELS = [
-  'Conv2DBackpropFilter',
-  'Conv2DBackpropInput',
-  'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput',
-  'MaxPoolGrad',
-  'BatchMatMul',
-  '_FusedMatMul',
-  'Sum',
-  'Identity',
-  'Cast',
-  'Add',
-  'Sub',
-  'Multiply',
-] as const;
-
 const registered = new Set<KernelConfig['kernelFunc']>();
 
 /**
