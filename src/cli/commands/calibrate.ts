@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { calibrateBaseline, saveCalibration } from '../../grade/index.js';
 import { DEFAULT_RUBRIC, formatCount, formatPercent } from '../../rubric/index.js';
 import { createProgressReporter } from '../../train/index.js';
 import { parseCommandArgs } from '../parse-args.js';
+import { shownPath } from '../paths.js';
 import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
@@ -44,7 +44,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const file = await saveCalibration(flags.cacheDir, record);
   io.stdout(
     `${rubric.baseline.name} baseline: ${formatPercent(record.accuracy)} on ${record.backend.name} (${record.backend.detail}), ${formatCount(record.dataset.train_images)} training / ${formatCount(record.dataset.test_images)} test images${record.dataset.slice ? ' (a slice)' : ''}.\n` +
-      `Stored in ${path.relative(io.cwd, file) || file}; task 3.3 compares with it from now on for this backend and data.\n`,
+      `Stored in ${shownPath(io, file)}; task 3.3 compares with it from now on for this backend and data.\n`,
   );
   return 0;
 }

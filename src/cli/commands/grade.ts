@@ -13,6 +13,7 @@ import { formatCount, formatScore, renderResultText } from '../../rubric/index.j
 import { createProgressReporter } from '../../train/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
+import { shownPath } from '../paths.js';
 import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
@@ -88,15 +89,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
     files,
     resultFileFor,
     // Recorded in the result: relative, so the file does not depend on where the repo lives.
-    sourceFor: (file) => path.relative(io.cwd, file) || file,
+    sourceFor: (file) => shownPath(io, file),
     deps,
     onFileStart: (file, index, total) =>
-      io.stdout(
-        `${total > 1 ? `(${index + 1}/${total}) ` : ''}Grading ${path.relative(io.cwd, file) || file}\n`,
-      ),
+      io.stdout(`${total > 1 ? `(${index + 1}/${total}) ` : ''}Grading ${shownPath(io, file)}\n`),
     onFileEnd: ({ result, resultFile }) =>
       io.stdout(
-        `\n${renderResultText(result)}\nResult written to ${path.relative(io.cwd, resultFile) || resultFile}\n\n`,
+        `\n${renderResultText(result)}\nResult written to ${shownPath(io, resultFile)}\n\n`,
       ),
   });
   if (graded.length > 1) {

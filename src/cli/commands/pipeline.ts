@@ -8,6 +8,7 @@ import {
 import { formatScore, renderResultText } from '../../rubric/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
+import { shownPath } from '../paths.js';
 import { integerFlag, sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
@@ -108,7 +109,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       const target = path.resolve(io.cwd, values.out, report.resultKey.replace(/^results\//, ''));
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, `${JSON.stringify(result, null, 2)}\n`);
-      io.stdout(`Copied to ${path.relative(io.cwd, target) || target}\n`);
+      io.stdout(`Copied to ${shownPath(io, target)}\n`);
     }
     io.stdout('\n');
     if (result.extra_data.outcome !== 'graded') allGraded = false;
