@@ -152,18 +152,30 @@ export interface RejectedResultInput {
   executionTime?: number;
 }
 
-/** Every task at 0 points with the same explanation: for a submission that was not graded. */
-function ungradedTests(rubric: Rubric, output: string): ResultFile['tests'] {
-  return rubric.tasks.map((task) => ({
-    name: task.name,
-    number: task.number,
+/** A result that graded nothing: every task at 0 points with the same explanation. */
+function ungradedResult(
+  rubric: Rubric,
+  identity: SubmissionIdentity,
+  executionTime: number | undefined,
+  output: string,
+  extra: Partial<ResultExtraData>,
+): ResultFile {
+  return assemble({
     score: 0,
-    max_score: task.points,
-    status: 'failed',
-    output,
-    output_format: 'text',
-    visibility: 'visible',
-  }));
+    execution_time: roundScore(executionTime ?? 0),
+    tests: rubric.tasks.map((task) => ({
+      name: task.name,
+      number: task.number,
+      score: 0,
+      max_score: task.points,
+      status: 'failed',
+      output,
+      output_format: 'text',
+      visibility: 'visible',
+    })),
+    leaderboard: [],
+    extra_data: { ...emptyExtraData(rubric, identity), ...extra },
+  });
 }
 
 /** An invalid submission's result: score 0, gradable false, and every error with its path. */
@@ -171,17 +183,10 @@ export function buildRejectedResult(input: RejectedResultInput): ResultFile {
   const rubric = input.rubric ?? DEFAULT_RUBRIC;
   const count = input.errors.length;
   const output = `Not graded: the submission is invalid (${count} problem${count === 1 ? '' : 's'}; the summary lists each with its location).`;
-  return assemble({
-    score: 0,
-    execution_time: roundScore(input.executionTime ?? 0),
-    tests: ungradedTests(rubric, output),
-    leaderboard: [],
-    extra_data: {
-      ...emptyExtraData(rubric, input.identity ?? UNKNOWN_SUBMISSION),
-      outcome: 'rejected',
-      gradable: false,
-      errors: input.errors.map((e) => ({ path: e.path, message: e.message })),
-    },
+  return ungradedResult(rubric, input.identity ?? UNKNOWN_SUBMISSION, input.executionTime, output, {
+    outcome: 'rejected',
+    gradable: false,
+    errors: input.errors.map((e) => ({ path: e.path, message: e.message })),
   });
 }
 
@@ -217,20 +222,13 @@ export function buildFailureResult(input: FailureResultInput): ResultFile {
     });
   }
   const output = `Not graded: the grading job stopped (${FAILURE_REASON_TEXT[input.reason]}). Your submission was valid; course staff can re-run it.`;
-  return assemble({
-    score: 0,
-    execution_time: roundScore(input.executionTime ?? 0),
-    tests: ungradedTests(rubric, output),
-    leaderboard: [],
-    extra_data: {
-      ...emptyExtraData(
-        rubric,
-        input.identity ?? previous?.extra_data.submission ?? UNKNOWN_SUBMISSION,
-      ),
-      outcome: 'failed',
-      failure,
-    },
-  });
+  return ungradedResult(
+    rubric,
+    input.identity ?? previous?.extra_data.submission ?? UNKNOWN_SUBMISSION,
+    input.executionTime,
+    output,
+    { outcome: 'failed', failure },
+  );
 }
 
 /**
