@@ -16,7 +16,7 @@ import {
 } from '../launch/index.js';
 import { isResultFile, type ResultFile } from '../rubric/index.js';
 import {
-  createS3Client,
+  createLoopbackS3Client,
   LOOPBACK_CREDENTIALS,
   S3ObjectStore,
   startLoopbackS3,
@@ -87,12 +87,7 @@ export async function runLocalPipeline(
   const server = await startLoopbackS3({
     buckets: [LOCAL_BUCKETS.submissions, LOCAL_BUCKETS.results],
   });
-  const client = createS3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: LOOPBACK_CREDENTIALS,
-  });
+  const client = createLoopbackS3Client(server.endpoint);
   try {
     const storeFor = storesOn(client);
     const running: Promise<number>[] = [];

@@ -1,6 +1,11 @@
 export { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
 export { FileSystemObjectStore } from './fs-store.js';
-export { LOOPBACK_CREDENTIALS, type LoopbackS3, startLoopbackS3 } from './loopback-s3.js';
+export {
+  createLoopbackS3Client,
+  LOOPBACK_CREDENTIALS,
+  type LoopbackS3,
+  startLoopbackS3,
+} from './loopback-s3.js';
 export {
   createS3Client,
   type S3ClientSettings,

@@ -2,12 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import type { S3rverContext } from 's3rver';
 import { StorageError } from './errors.js';
+import { createS3Client } from './s3-store.js';
 
 /** The credentials s3rver accepts; they are public and only open the loopback server. */
 export const LOOPBACK_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** An S3 client for a loopback server's endpoint: path-style URLs and its credentials. */
+export function createLoopbackS3Client(endpoint: string): S3Client {
+  return createS3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: LOOPBACK_CREDENTIALS,
+  });
+}
 
 export interface LoopbackS3 {
   /** http://127.0.0.1:<port> */

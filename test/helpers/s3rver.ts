@@ -1,7 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  createS3Client,
-  LOOPBACK_CREDENTIALS,
+  createLoopbackS3Client,
   type LoopbackS3,
   startLoopbackS3,
 } from '../../src/storage/index.js';
@@ -15,12 +14,7 @@ export interface TestS3 {
 /** A silent S3-protocol server on a free loopback port, with the given buckets and a client for it. */
 export async function startTestS3(buckets: string[]): Promise<TestS3> {
   const server = await startLoopbackS3({ buckets });
-  const client = createS3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: LOOPBACK_CREDENTIALS,
-  });
+  const client = createLoopbackS3Client(server.endpoint);
   return {
     server,
     client,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { describe, expect, it } from 'vitest';
-import { createS3Client, LOOPBACK_CREDENTIALS } from '../../src/storage/index.js';
+import { createLoopbackS3Client } from '../../src/storage/index.js';
 
 /**
  * Why startLoopbackS3 adds S3's If-None-Match answer: s3rver itself overwrites. If a future
@@ -22,12 +22,7 @@ describe('s3rver 3.7 without the loopback server’s precondition check', () => 
       configureBuckets: [{ name: 'b' }],
     });
     const { port } = await server.run();
-    const client = createS3Client({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      credentials: LOOPBACK_CREDENTIALS,
-    });
+    const client = createLoopbackS3Client(`http://127.0.0.1:${port}`);
     const conditionalPut = (body: string) =>
       client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: body, IfNoneMatch: '*' }));
     // Act
