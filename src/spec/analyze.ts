@@ -26,7 +26,7 @@ import type {
 } from './types.js';
 
 /** CIFAR-10 images: 3 channels of 32×32 pixels. */
-export const INPUT_SHAPE: Shape = [3, 32, 32];
+const INPUT_SHAPE: Shape = [3, 32, 32];
 
 export interface LayersAnalysis {
   /** What the last layer outputs; undefined when an error stopped inference part-way. */

@@ -8,7 +8,6 @@ import { DEFAULT_RUBRIC } from '../rubric/default-rubric.js';
 import type { Rubric } from '../rubric/types.js';
 import { analyzeLayers, formatShape } from './analyze.js';
 import { decodeSubmission } from './decode.js';
-import { InvalidSubmissionError } from './errors.js';
 import { formatCount } from './format-number.js';
 import { scanJson } from './json-scan.js';
 import { pointer } from './pointer.js';
@@ -23,7 +22,7 @@ import type {
 } from './types.js';
 
 /** More than this many errors helps nobody; the rest are summarised in one line. */
-export const MAX_REPORTED_ERRORS = 100;
+const MAX_REPORTED_ERRORS = 100;
 
 /** The number of logits the network must output: one per CIFAR-10 class. */
 const CLASSES = 10;
@@ -70,16 +69,6 @@ function validateGuarded(
       experiments: [],
     };
   }
-}
-
-/** Like validateSubmission, but returns the submission or throws InvalidSubmissionError. */
-export function parseSubmission(
-  input: Uint8Array | string,
-  rubric: Rubric = DEFAULT_RUBRIC,
-): { submission: Submission; experiments: ExperimentAnalysis[] } {
-  const result = validateSubmission(input, rubric);
-  if (!result.valid) throw new InvalidSubmissionError(result.errors);
-  return { submission: result.submission, experiments: result.experiments };
 }
 
 /**
@@ -167,7 +156,7 @@ function validate(
 }
 
 /** Shape inference, counts, budget and output of one schema-conforming experiment. */
-export function checkExperiment(
+function checkExperiment(
   experiment: Experiment,
   path: string,
   rubric: Rubric = DEFAULT_RUBRIC,
