@@ -5,14 +5,9 @@ import {
 } from '../../functions/on-job-failed/index.js';
 import { jobEnvironment } from '../../src/launch/index.js';
 import { type BatchJobDetail, classifyJobFailure } from '../../src/pipeline/index.js';
-import {
-  buildFailureResult,
-  buildRejectedResult,
-  isResultFile,
-  type ResultFile,
-} from '../../src/rubric/index.js';
+import { buildFailureResult, buildRejectedResult } from '../../src/rubric/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
-import { startTestS3, type TestS3 } from '../helpers/s3rver.js';
+import { readResultFile, startTestS3, type TestS3 } from '../helpers/s3rver.js';
 
 const SUBMISSIONS = 'course-submissions';
 const RESULTS = 'course-results';
@@ -51,13 +46,7 @@ function failedJobEvent(student: string, detail: Partial<BatchJobDetail>): Batch
   };
 }
 
-async function readResult(key: string): Promise<ResultFile | undefined> {
-  const bytes = await results.get(key);
-  if (!bytes) return undefined;
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-  if (!isResultFile(parsed)) throw new Error(`${key} is not a result file`);
-  return parsed;
-}
+const readResult = (key: string) => readResultFile(results, key);
 
 const handler = () => makeOnJobFailedHandler({ env, clients: { s3: s3.client }, log: () => {} });
 

@@ -4,10 +4,10 @@ import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeOnSubmissionHandler } from '../../functions/on-submission/index.js';
-import { DEFAULT_RUBRIC, isResultFile, type ResultFile } from '../../src/rubric/index.js';
+import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
 import { uploadAndCaptureEvent } from '../helpers/s3-events.js';
-import { startTestS3, type TestS3 } from '../helpers/s3rver.js';
+import { readResultFile, startTestS3, type TestS3 } from '../helpers/s3rver.js';
 
 const SUBMISSIONS = 'course-submissions';
 const RESULTS = 'course-results';
@@ -32,13 +32,7 @@ function handler() {
   });
 }
 
-async function readResult(key: string): Promise<ResultFile | undefined> {
-  const bytes = await results.get(key);
-  if (!bytes) return undefined;
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-  if (!isResultFile(parsed)) throw new Error(`${key} is not a result file`);
-  return parsed;
-}
+const readResult = (key: string) => readResultFile(results, key);
 
 beforeAll(async () => {
   s3 = await startTestS3([SUBMISSIONS, RESULTS]);

@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { isResultFile, type ResultFile } from '../../src/rubric/index.js';
 import {
   createLoopbackS3Client,
   type LoopbackS3,
+  type ObjectStore,
   startLoopbackS3,
 } from '../../src/storage/index.js';
 
@@ -23,4 +25,16 @@ export async function startTestS3(buckets: string[]): Promise<TestS3> {
       await server.close();
     },
   };
+}
+
+/** The result file stored under key, undefined when there is none; throws if it is not one. */
+export async function readResultFile(
+  store: ObjectStore,
+  key: string,
+): Promise<ResultFile | undefined> {
+  const bytes = await store.get(key);
+  if (!bytes) return undefined;
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  if (!isResultFile(parsed)) throw new Error(`${key} is not a result file`);
+  return parsed;
 }
