@@ -1,6 +1,7 @@
 /**
- * Times (fastest call of --reps) the two ways the wasm Conv2DBackpropFilter fill-in computes dW, on the course networks'
- * conv layers at batch 64, to pick one per layer shape.
+ * Times (fastest call of --reps) the three ways the wasm Conv2DBackpropFilter fill-in computes
+ * dW (the SIMD kernel and two XNNPACK products) on the course networks' conv layers at batch 64,
+ * to pick one per layer shape.
  *
  *   npx tsx bench/conv-backprop-filter.ts [--reps 20]
  */
@@ -26,7 +27,7 @@ for (const { size, cin, cout } of LAYERS) {
   const x = tf.randomUniform([64, size, size, cin]);
   const dy = tf.randomUniform([64, size, size, cout]);
   const cells: string[] = [];
-  for (const method of ['batchAsChannels', 'shiftedPlanes']) {
+  for (const method of ['simd', 'batchAsChannels', 'shiftedPlanes']) {
     const run = () =>
       tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
         strides: [1, 1],

@@ -165,6 +165,35 @@ const convCases: ConvCase[] = [
     strides: [1, 1],
     pad: 1,
   },
+  // The SIMD kernel's tiles: 16, 8 and 4 output channels, and rows of dw left over after them.
+  {
+    description: '28 output channels: a tile of each width, with leftover rows',
+    x: [2, 7, 9, 5],
+    filter: [3, 3, 5, 28],
+    strides: [1, 1],
+    pad: 1,
+  },
+  {
+    description: '4 output channels from 3: the first course layer, 27 rows of dw',
+    x: [3, 12, 12, 3],
+    filter: [3, 3, 3, 4],
+    strides: [1, 1],
+    pad: 1,
+  },
+  {
+    description: '8 output channels, stride 2, kernel 5, windows short of the far edge',
+    x: [2, 12, 12, 4],
+    filter: [5, 5, 4, 8],
+    strides: [2, 2],
+    pad: 1,
+  },
+  {
+    description: '32 output channels, kernel 1, stride 2, valid',
+    x: [2, 9, 9, 16],
+    filter: [1, 1, 16, 32],
+    strides: [2, 2],
+    pad: 'valid',
+  },
 ];
 
 function convOutputShape({ x, filter, strides, pad }: ConvCase): number[] {
@@ -174,7 +203,7 @@ function convOutputShape({ x, filter, strides, pad }: ConvCase): number[] {
   );
 }
 
-const backpropFilterMethods = ['batchAsChannels', 'shiftedPlanes'] as const;
+const backpropFilterMethods = ['simd', 'batchAsChannels', 'shiftedPlanes'] as const;
 const backpropFilterCases = convCases.flatMap((row) =>
   backpropFilterMethods.map((method) => ({ ...row, method })),
 );
@@ -215,20 +244,47 @@ describe('Conv2DBackpropFilter on wasm', () => {
       x: [64, 32, 32, 8],
       filter: [3, 3, 8, 16],
       strides: 1,
-      method: 'shiftedPlanes',
-    },
-    {
-      description: 'a small 32×32 3 → 4 layer',
-      x: [64, 32, 32, 3],
-      filter: [3, 3, 3, 4],
-      strides: 1,
-      method: 'batchAsChannels',
+      simd: true,
+      method: 'simd',
     },
     {
       description: 'a large layer with stride 2',
       x: [64, 32, 32, 16],
       filter: [3, 3, 16, 32],
       strides: 2,
+      simd: true,
+      method: 'simd',
+    },
+    {
+      description: 'a layer with 3 output channels, which the SIMD kernel cannot take',
+      x: [64, 32, 32, 8],
+      filter: [3, 3, 8, 3],
+      strides: 1,
+      simd: true,
+      method: 'batchAsChannels',
+    },
+    {
+      description: 'ConvNet’s 32×32 8 → 16 layer, without SIMD',
+      x: [64, 32, 32, 8],
+      filter: [3, 3, 8, 16],
+      strides: 1,
+      simd: false,
+      method: 'shiftedPlanes',
+    },
+    {
+      description: 'a small 32×32 3 → 4 layer, without SIMD',
+      x: [64, 32, 32, 3],
+      filter: [3, 3, 3, 4],
+      strides: 1,
+      simd: false,
+      method: 'batchAsChannels',
+    },
+    {
+      description: 'a large layer with stride 2, without SIMD',
+      x: [64, 32, 32, 16],
+      filter: [3, 3, 16, 32],
+      strides: 2,
+      simd: false,
       method: 'batchAsChannels',
     },
   ] as const)('takes the measured faster method by default: $description', (row) => {
@@ -242,7 +298,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
     );
 
     // Act
-    const method = pickBackpropFilterMethod(info);
+    const method = pickBackpropFilterMethod(info, row.simd);
 
     // Assess
     expect(method).toBe(row.method);
@@ -429,6 +485,23 @@ const poolCases: PoolCase[] = [
     strides: [2, 2],
     pad: 'same',
     values: (n, s) => randomValues(n, s, -2, -1),
+  },
+  // Channels in multiples of 4 take the SIMD kernel (the course layers have 4, 8 and 16).
+  {
+    description: '2×2, stride 2, 8 channels, ties everywhere',
+    x: [2, 8, 6, 8],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: tiedValues,
+  },
+  {
+    description: '2×2, stride 2, 4 channels, odd size: the last row and column are in no window',
+    x: [2, 7, 9, 4],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: (n, s) => randomValues(n, s, -5, -1),
   },
   {
     description: '2×2, stride 2, random',
@@ -659,6 +732,35 @@ describe('MaxPoolGrad on wasm', () => {
       tf.dispose([x, dx]);
     },
   );
+
+  it('routes every window the same way in the 4-channel SIMD kernel', async () => {
+    // Prepare: each window above as one channel, four windows to a row of channels.
+    await tf.setBackend('wasm');
+    const channels = 4;
+    const batch = Math.ceil(windows.length / channels);
+    const values = new Float32Array(batch * 4 * channels);
+    windows.forEach(({ window }, i) => {
+      const image = Math.floor(i / channels);
+      window.forEach((value, position) => {
+        values[(image * 4 + position) * channels + (i % channels)] = value;
+      });
+    });
+    const x = tf.tensor4d(values, [batch, 2, 2, channels]);
+
+    // Act
+    const dx = tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid').sum())(
+      x,
+    );
+
+    // Assess
+    const routed = dx.dataSync();
+    windows.forEach(({ description, expected }, i) => {
+      const image = Math.floor(i / channels);
+      const got = [0, 1, 2, 3].map((p) => routed[(image * 4 + p) * channels + (i % channels)]);
+      expect(got, description).toEqual(expected);
+    });
+    tf.dispose([x, dx]);
+  });
 });
 
 describe('a conv net’s gradients on wasm', () => {

@@ -7,20 +7,21 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
+import { heapOffset, type SimdKernels, simdKernels } from './simd-module.js';
 
 type ConvInfo = backend_util.Conv2DInfo;
 
 /**
  * Which way `conv2dBackpropFilter` computes dW. An optional `method` attr forces one (for the
- * benchmark that picks and the tests); shifted planes need stride 1, and other strides always
- * take the batch-as-channels conv.
+ * benchmark that picks and the tests). The SIMD kernel needs a multiple of 4 output channels
+ * and shifted planes stride 1; where a forced method cannot apply, batch-as-channels does.
  */
-export type BackpropFilterMethod = 'shiftedPlanes' | 'batchAsChannels';
+export type BackpropFilterMethod = 'simd' | 'shiftedPlanes' | 'batchAsChannels';
 
 /**
  * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh−pad, ow·s+kw−pad, ci] · dy[n,oh,ow,co]
  *
- * by one of two XNNPACK products, chosen by `pickBackpropFilterMethod`.
+ * by this project's SIMD kernel where it applies, else by one of two XNNPACK products.
  */
 function conv2dBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -39,23 +40,32 @@ function conv2dBackpropFilter(args: {
     pad,
     dimRoundingMode,
   );
-  const method = attrs.method ?? pickBackpropFilterMethod(info);
+  const kernels = simdKernels(backend);
+  const method = attrs.method ?? pickBackpropFilterMethod(info, kernels !== null);
   const stride1 = info.strideHeight === 1 && info.strideWidth === 1;
+  if (method === 'simd' && kernels !== null && info.outChannels % 4 === 0) {
+    return bySimdKernel(backend, kernels, x, dy, info);
+  }
   return method === 'shiftedPlanes' && stride1
     ? byShiftedPlanes(backend, x, dy, info)
     : byBatchAsChannels(backend, x, dy, info);
 }
 
 /**
- * Both methods spend most of their time in XNNPACK packing its weight operand (dy, fresh every
- * call) and in the GEMM itself. Measured with bench/conv-backprop-filter.ts at batch 64 on one
+ * The XNNPACK methods spend most of their time packing their weight operand (dy, fresh every
+ * call) before the GEMM; the SIMD kernel streams both operands instead and wins on every course
+ * layer (bench/conv-backprop-filter.ts). Between the two XNNPACK methods, at batch 64 on one
  * thread: shifted planes win by 15–20% on large layers (32×32 8→16: 17 against 21 ms; 16×16
  * 16→32: 13 against 15), and lose by up to 15% on small ones (32×32 3→4: 5.1 against 4.3),
  * where the copies cost more than they save.
  */
 const SHIFTED_PLANES_MIN_MACS = 2 ** 25;
 
-export function pickBackpropFilterMethod(info: ConvInfo): BackpropFilterMethod {
+export function pickBackpropFilterMethod(
+  info: ConvInfo,
+  simdAvailable: boolean,
+): BackpropFilterMethod {
+  if (simdAvailable && info.outChannels % 4 === 0) return 'simd';
   const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
   const macs =
     batchSize *
@@ -68,6 +78,53 @@ export function pickBackpropFilterMethod(info: ConvInfo): BackpropFilterMethod {
   return info.strideHeight === 1 && info.strideWidth === 1 && macs >= SHIFTED_PLANES_MIN_MACS
     ? 'shiftedPlanes'
     : 'batchAsChannels';
+}
+
+/** The SIMD kernel reads x with its padding in place: tfjs-wasm's PadV2 adds it, unless none. */
+function bySimdKernel(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  // The far side gets only the rows and columns the windows reach, which may be fewer than
+  // padInfo says (or none, when the windows stop short of x's last ones).
+  const bottom = Math.max(0, (outHeight - 1) * strideHeight + filterHeight - inHeight - top);
+  const right = Math.max(0, (outWidth - 1) * strideWidth + filterWidth - inWidth - left);
+  const paddedHeight = top + inHeight + bottom;
+  const paddedWidth = left + inWidth + right;
+  const padded =
+    top === 0 && left === 0 && bottom === 0 && right === 0
+      ? x
+      : callWasmKernel(
+          backend,
+          'PadV2',
+          { x },
+          { paddings: nhwcPadding({ top, bottom, left, right }), constantValue: 0 },
+        );
+  const dW = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  kernels.conv2dFilterGrad(
+    heapOffset(backend, padded),
+    heapOffset(backend, dy),
+    heapOffset(backend, dW),
+    batchSize,
+    paddedHeight,
+    paddedWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  );
+  if (padded !== x) free(backend, padded);
+  return dW;
 }
 
 /** Reused between calls: the padded planar copy of x is rebuilt every call, only its storage kept. */

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/train/backend.js';
+import {
+  GENERATED_SIMD_MODULE,
+  generateSimdModuleSource,
+} from '../../src/train/wasm-kernels/build-simd-module.js';
+import {
+  SIMD_MODULE_PLAIN,
+  SIMD_MODULE_SHARED,
+} from '../../src/train/wasm-kernels/simd-module.generated.js';
+import { simdKernels } from '../../src/train/wasm-kernels/simd-module.js';
+import { wasmApi } from '../../src/train/wasm-kernels/webassembly-api.js';
+
+describe('the SIMD kernel module', () => {
+  it('is the build of the AssemblyScript sources in the repository', async () => {
+    // Prepare
+    const committed = await readFile(GENERATED_SIMD_MODULE, 'utf8');
+
+    // Act
+    const rebuilt = await generateSimdModuleSource();
+
+    // Assess: if this fails, run `npx tsx src/train/wasm-kernels/build-simd-module.ts`.
+    expect(committed).toBe(rebuilt);
+  });
+
+  it.each([
+    { build: 'plain', base64: SIMD_MODULE_PLAIN, shared: false },
+    { build: 'shared', base64: SIMD_MODULE_SHARED, shared: true },
+  ])('imports nothing but the backend’s memory ($build)', ({ base64, shared }) => {
+    // Prepare
+    const bytes = Buffer.from(base64, 'base64');
+
+    // Act
+    const module = new wasmApi.Module(bytes);
+
+    // Assess: no abort or other host function, and no data segment that would write into the
+    // backend's heap when instantiated.
+    expect(wasmApi.Module.imports(module)).toEqual([
+      { module: 'env', name: 'memory', kind: 'memory' },
+    ]);
+    expect(hasSection(bytes, DATA_SECTION)).toBe(false);
+    expect(
+      wasmApi.Module.exports(module)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['conv2dFilterGrad', 'maxPool2x2Grad']);
+    // The shared build instantiates on a shared memory, the plain one on an ordinary one.
+    const memory = new wasmApi.Memory(
+      shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 },
+    );
+    expect(() => new wasmApi.Instance(module, { env: { memory } })).not.toThrow();
+  });
+
+  it('runs on the wasm backend’s heap', async () => {
+    // Prepare
+    await selectBackend('wasm');
+
+    // Act
+    const kernels = simdKernels(tf.backend() as BackendWasm);
+
+    // Assess: without them every SIMD path would silently fall back.
+    expect(kernels).not.toBeNull();
+  });
+});
+
+const DATA_SECTION = 11;
+
+/** Whether a wasm binary has a section with this id (walking the section headers). */
+function hasSection(bytes: Uint8Array, id: number): boolean {
+  let at = 8; // magic and version
+  while (at < bytes.length) {
+    const sectionId = bytes[at] as number;
+    at += 1;
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at] as number;
+      at += 1;
+      size |= (byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) break;
+    }
+    if (sectionId === id) return true;
+    at += size;
+  }
+  return false;
+}
