@@ -7,7 +7,14 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
-import { heapOffset, type SimdKernels, simdKernels } from './simd-module.js';
+import {
+  heapOffset,
+  runParts,
+  type SimdKernels,
+  simdKernels,
+  simdThreadCount,
+  splitBatch,
+} from './simd-module.js';
 
 type ConvInfo = backend_util.Conv2DInfo;
 
@@ -106,25 +113,60 @@ function bySimdKernel(
           { x },
           { paddings: nhwcPadding({ top, bottom, left, right }), constantValue: 0 },
         );
-  const dW = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  kernels.conv2dFilterGrad(
-    heapOffset(backend, padded),
-    heapOffset(backend, dy),
-    heapOffset(backend, dW),
-    batchSize,
-    paddedHeight,
-    paddedWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
+  // One part per thread, each summing over its own images into its own buffer; the first
+  // part's buffer is dW, and the others are added to it.
+  const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
+  const parts = splitBatch(batchSize, worthSplitting(info) ? simdThreadCount(backend) : 1);
+  const outputs = parts.map(() => backend.makeOutput(filterShape, 'float32'));
+  const xBytes = paddedHeight * paddedWidth * inChannels * 4;
+  const dyBytes = outHeight * outWidth * outChannels * 4;
+  const xAt = heapOffset(backend, padded);
+  const dyAt = heapOffset(backend, dy);
+  runParts(
+    backend,
+    parts.map(({ first, count }, i) => ({
+      name: 'conv2dFilterGrad',
+      args: [
+        xAt + first * xBytes,
+        dyAt + first * dyBytes,
+        heapOffset(backend, outputs[i] as TensorInfo),
+        count,
+        paddedHeight,
+        paddedWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        outChannels,
+        filterHeight,
+        filterWidth,
+        strideHeight,
+        strideWidth,
+      ],
+    })),
   );
+  const [dW, ...partials] = outputs as [TensorInfo, ...TensorInfo[]];
+  for (const partial of partials) {
+    kernels.addInto(heapOffset(backend, dW), heapOffset(backend, partial), dWSize(info));
+    free(backend, partial);
+  }
   if (padded !== x) free(backend, padded);
   return dW;
+}
+
+/**
+ * Below this many multiply-adds a thread's wake-up (tens of µs) costs more than half the work
+ * saves.
+ */
+const SPLIT_MIN_MACS = 2 ** 20;
+
+function worthSplitting(info: ConvInfo): boolean {
+  const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const macs = batchSize * outHeight * outWidth * filterHeight * filterWidth;
+  return macs * info.inChannels * info.outChannels >= SPLIT_MIN_MACS;
+}
+
+function dWSize(info: ConvInfo): number {
+  return info.filterHeight * info.filterWidth * info.inChannels * info.outChannels;
 }
 
 /** Reused between calls: the padded planar copy of x is rebuilt every call, only its storage kept. */

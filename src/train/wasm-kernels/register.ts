@@ -1,4 +1,5 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { adamUpdateConfig } from './adam-update.js';
 import { makeChannelBroadcastConfig } from './channel-broadcast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
@@ -42,6 +43,7 @@ export function registerWasmKernels(): void {
     makeChannelBroadcastConfig('Add', getKernel('Add', 'wasm')),
     makeChannelBroadcastConfig('Sub', getKernel('Sub', 'wasm')),
     makeChannelBroadcastConfig('Multiply', getKernel('Multiply', 'wasm')),
+    adamUpdateConfig,
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.

@@ -2,6 +2,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
 import { SIMD_MODULE_PLAIN, SIMD_MODULE_SHARED } from './simd-module.generated.js';
+import { runLocally, type SimdCall, type SimdExports, SimdThreadPool } from './simd-threads.js';
 import { wasmApi } from './webassembly-api.js';
 
 /**
@@ -26,6 +27,28 @@ export interface SimdKernels {
     strideHeight: number,
     strideWidth: number,
   ): void;
+  /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
+  adamStep(
+    param: number,
+    grad: number,
+    m: number,
+    v: number,
+    paramOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    sqrtCorrection2: number,
+    epsilon: number,
+    stepSize: number,
+    decayKind: number,
+    decay: number,
+  ): void;
+  /** dst[i] += src[i] for n floats. */
+  addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */
   maxPool2x2Grad(
     x: number,
@@ -40,16 +63,24 @@ export interface SimdKernels {
   ): void;
 }
 
-/** The emscripten module, as far as finding its memory goes. */
-interface EmscriptenMemoryHolder {
+/** The emscripten module, as far as finding its memory and threads goes. */
+interface EmscriptenModule {
   /** The threaded build's memory, created in JavaScript and imported by its module. */
   wasmMemory?: unknown;
   /** The single-threaded build's exports, which include the memory it defines. */
   asm?: { memory?: unknown };
+  /** tfjs's bridge to its C functions. */
+  tfjs?: { getThreadsCount?: () => number };
+}
+
+interface SimdRuntime {
+  kernels: SimdKernels;
+  /** Helper threads, when the backend runs threaded (its memory is shared). */
+  pool: SimdThreadPool | null;
 }
 
 const compiled = new Map<'plain' | 'shared', object>();
-const instances = new WeakMap<BackendWasm, SimdKernels | null>();
+const runtimes = new WeakMap<BackendWasm, SimdRuntime | null>();
 
 /**
  * The SIMD kernels, instantiated on `backend`'s own heap so they work on its tensors in place;
@@ -58,32 +89,70 @@ const instances = new WeakMap<BackendWasm, SimdKernels | null>();
  * few KiB), at the first kernel call rather than at import.
  */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
-  let kernels = instances.get(backend);
-  if (kernels === undefined) {
-    kernels = instantiate(backend);
-    instances.set(backend, kernels);
-  }
-  return kernels;
+  return simdRuntime(backend)?.kernels ?? null;
 }
 
-function instantiate(backend: BackendWasm): SimdKernels | null {
-  const holder = backend.wasm as unknown as EmscriptenMemoryHolder;
-  const memory = holder.wasmMemory ?? holder.asm?.memory;
+/** How many parts `runParts` runs at once on this backend: its thread count. */
+export function simdThreadCount(backend: BackendWasm): number {
+  return simdRuntime(backend)?.pool?.threads ?? 1;
+}
+
+/**
+ * Runs independent calls of SIMD kernels, at most `simdThreadCount` of them, concurrently on the
+ * threaded backend (one per thread) and one after another otherwise.
+ */
+export function runParts(backend: BackendWasm, calls: SimdCall[]): void {
+  const runtime = simdRuntime(backend);
+  if (runtime === null) throw new WasmKernelError('the SIMD kernels are not available');
+  if (runtime.pool !== null && calls.length > 1) {
+    runtime.pool.runConcurrently(calls);
+    return;
+  }
+  for (const call of calls) runLocally(runtime.kernels as unknown as SimdExports, call);
+}
+
+function simdRuntime(backend: BackendWasm): SimdRuntime | null {
+  let runtime = runtimes.get(backend);
+  if (runtime === undefined) {
+    runtime = instantiate(backend);
+    runtimes.set(backend, runtime);
+  }
+  return runtime;
+}
+
+function instantiate(backend: BackendWasm): SimdRuntime | null {
+  const emscripten = backend.wasm as unknown as EmscriptenModule;
+  const memory = emscripten.wasmMemory ?? emscripten.asm?.memory;
   if (!(memory instanceof wasmApi.Memory)) return null;
   const kind = memory.buffer instanceof ArrayBuffer ? 'plain' : 'shared';
+  let module = compiled.get(kind);
+  let kernels: SimdKernels;
   try {
-    let module = compiled.get(kind);
     if (module === undefined) {
       const base64 = kind === 'plain' ? SIMD_MODULE_PLAIN : SIMD_MODULE_SHARED;
       module = new wasmApi.Module(Buffer.from(base64, 'base64'));
       compiled.set(kind, module);
     }
-    const instance = new wasmApi.Instance(module, { env: { memory } });
-    return instance.exports as unknown as SimdKernels;
+    kernels = new wasmApi.Instance(module, { env: { memory } }).exports as SimdKernels;
   } catch {
     // No wasm SIMD (or shared memory) in this runtime: the callers' other methods apply.
     return null;
   }
+  const threads = emscripten.tfjs?.getThreadsCount?.() ?? 1;
+  const pool =
+    kind === 'shared' && threads > 1
+      ? new SimdThreadPool(module, memory, kernels as unknown as SimdExports, threads - 1)
+      : null;
+  return { kernels, pool };
+}
+
+/** `batch` images in at most `parts` runs of consecutive images, as even as they divide. */
+export function splitBatch(batch: number, parts: number): { first: number; count: number }[] {
+  const count = Math.max(1, Math.min(parts, batch));
+  return Array.from({ length: count }, (_, i) => {
+    const first = Math.floor((i * batch) / count);
+    return { first, count: Math.floor(((i + 1) * batch) / count) - first };
+  });
 }
 
 /** Where a tensor's values start in the backend's heap, in bytes. */

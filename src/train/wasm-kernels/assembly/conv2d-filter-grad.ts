@@ -1,7 +1,4 @@
 // The geometry of the current call, read by the tiles (wasm globals: one set per instance).
-let inChannels: i32 = 0;
-let filterWidth: i32 = 0;
-let paddedWidth: i32 = 0;
 /** Bytes from one output position's input patch to the next along a row. */
 let xStep: usize = 0;
 /** Bytes per position of dy, and per row of dw: outChannels floats. */
@@ -18,8 +15,9 @@ let blockRowsG: i32 = 0;
  *
  * where xp is the input with its padding already applied. dw is [kh·kw·ci, co], a GEMM whose
  * reduction runs over every output position; the tiles keep a block of dw in registers and
- * stream x and dy once per output row, so neither operand is ever copied or packed.
- * outChannels must be a multiple of 4.
+ * stream x and dy, so neither operand is ever copied or packed. For one kh, the kw·ci values a
+ * position contributes are contiguous in xp, so a tile reads its rows at constant offsets from
+ * one pointer. outChannels must be a multiple of 4.
  */
 export function conv2dFilterGrad(
   xp: usize,
@@ -27,23 +25,20 @@ export function conv2dFilterGrad(
   dw: usize,
   batch: i32,
   paddedHeight: i32,
-  paddedWidthIn: i32,
-  inChannelsIn: i32,
+  paddedWidth: i32,
+  inChannels: i32,
   outHeight: i32,
   outWidth: i32,
   outChannels: i32,
   filterHeight: i32,
-  filterWidthIn: i32,
+  filterWidth: i32,
   strideHeight: i32,
   strideWidth: i32,
 ): void {
-  inChannels = inChannelsIn;
-  filterWidth = filterWidthIn;
-  paddedWidth = paddedWidthIn;
   xStep = (<usize>(strideWidth * inChannels)) << 2;
   channelBytes = (<usize>outChannels) << 2;
-  const rows = filterHeight * filterWidth * inChannels;
-  memory.fill(dw, 0, <usize>rows * channelBytes);
+  const group = filterWidth * inChannels;
+  memory.fill(dw, 0, <usize>(filterHeight * group) * channelBytes);
   const xRowBytes = (<usize>(paddedWidth * inChannels)) << 2;
   outWidthG = outWidth;
   xLineStep = <usize>strideHeight * xRowBytes;
@@ -56,50 +51,51 @@ export function conv2dFilterGrad(
       blockRowsG = min(blockRows, outHeight - oy);
       const xLine = xp + <usize>(n * paddedHeight + oy * strideHeight) * xRowBytes;
       const dyLine = dy + <usize>((n * outHeight + oy) * outWidth) * channelBytes;
-      let c = 0;
-      while (c < outChannels) {
-        const left = outChannels - c;
-        const dyAt = dyLine + ((<usize>c) << 2);
-        const dwAt = dw + ((<usize>c) << 2);
-        let k = 0;
-        if (left >= 16) {
-          for (; k + 2 <= rows; k += 2) tile16x2(xLine, dyAt, dwAt, k);
-          for (; k < rows; k++) tile16x1(xLine, dyAt, dwAt, k);
-          c += 16;
-        } else if (left >= 8) {
-          for (; k + 4 <= rows; k += 4) tile8x4(xLine, dyAt, dwAt, k);
-          for (; k < rows; k++) tile8x1(xLine, dyAt, dwAt, k);
-          c += 8;
-        } else {
-          for (; k + 8 <= rows; k += 8) tile4x8(xLine, dyAt, dwAt, k);
-          for (; k < rows; k++) tile4x1(xLine, dyAt, dwAt, k);
-          c += 4;
+      for (let c = 0; c < outChannels; ) {
+        const width = min(16, outChannels - c) & ~3;
+        const d = dyLine + ((<usize>c) << 2);
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const x = xLine + <usize>kh * xRowBytes;
+          const w = dw + <usize>(kh * group) * channelBytes + ((<usize>c) << 2);
+          if (width === 16) tileRun16(x, d, w, group);
+          else if (width >= 8) tileRun8(x, d, w, group);
+          else tileRun4(x, d, w, group);
         }
+        c += width >= 8 ? (width >= 16 ? 16 : 8) : 4;
       }
     }
   }
 }
 
-/** Byte offset of row k = (kh, kw, ci) of dw within an output position's input patch. */
-function patchOffset(k: i32): usize {
-  const perRow = filterWidth * inChannels;
-  const kh = k / perRow;
-  const rest = k - kh * perRow;
-  const kw = rest / inChannels;
-  const ci = rest - kw * inChannels;
-  return (<usize>((kh * paddedWidth + kw) * inChannels + ci)) << 2;
+/** The `count` contiguous rows of dw from w (and of the patch from x), 16 channels wide. */
+function tileRun16(x: usize, d: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 2 <= count; j += 2) tile16x2(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
+  if (j < count) tile16x1(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
 }
 
-function fma(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
+function tileRun8(x: usize, d: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 4 <= count; j += 4) tile8x4(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
+  for (; j < count; j++) tile8x1(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
 }
 
-/** dw rows k, k+1, 16 output channels from dwAt: 8 accumulators (12 would spill: x64 has 16 vector registers). */
-function tile16x2(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const o1 = patchOffset(k + 1);
-  const w0 = dwAt + <usize>k * channelBytes;
-  const w1 = w0 + channelBytes;
+function tileRun4(x: usize, d: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 8 <= count; j += 8) tile4x8(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
+  if (j + 4 <= count) {
+    tile4x4(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
+    j += 4;
+  }
+  for (; j < count; j++) tile4x1(x + ((<usize>j) << 2), d, w + <usize>j * channelBytes);
+}
+
+// The tiles: a block of dw (rows × 4·vectors) in registers while the positions of the block
+// stream by. Row r of a tile reads the patch at byte offset 4·r. Up to 8 accumulators: x64 has
+// 16 vector registers, and more accumulators spill.
+function tile16x2(x: usize, d: usize, w: usize): void {
+  const w0 = w;
+  const w1 = w + 1 * channelBytes;
   let a00 = v128.load(w0);
   let a01 = v128.load(w0, 16);
   let a02 = v128.load(w0, 32);
@@ -108,26 +104,26 @@ function tile16x2(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   let a11 = v128.load(w1, 16);
   let a12 = v128.load(w1, 32);
   let a13 = v128.load(w1, 48);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
       const d0 = v128.load(d);
       const d1 = v128.load(d, 16);
       const d2 = v128.load(d, 32);
       const d3 = v128.load(d, 48);
-      const s0 = v128.load32_splat(x + o0);
-      a00 = fma(a00, s0, d0);
-      a01 = fma(a01, s0, d1);
-      a02 = fma(a02, s0, d2);
-      a03 = fma(a03, s0, d3);
-      const s1 = v128.load32_splat(x + o1);
-      a10 = fma(a10, s1, d0);
-      a11 = fma(a11, s1, d1);
-      a12 = fma(a12, s1, d2);
-      a13 = fma(a13, s1, d3);
-      x += xStep;
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+      a02 = f32x4.add(a02, f32x4.mul(s0, d2));
+      a03 = f32x4.add(a03, f32x4.mul(s0, d3));
+      const s1 = v128.load32_splat(p, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+      a11 = f32x4.add(a11, f32x4.mul(s1, d1));
+      a12 = f32x4.add(a12, f32x4.mul(s1, d2));
+      a13 = f32x4.add(a13, f32x4.mul(s1, d3));
+      p += xStep;
       d += channelBytes;
     }
   }
@@ -141,24 +137,27 @@ function tile16x2(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   v128.store(w1, a13, 48);
 }
 
-function tile16x1(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const w0 = dwAt + <usize>k * channelBytes;
+function tile16x1(x: usize, d: usize, w: usize): void {
+  const w0 = w;
   let a00 = v128.load(w0);
   let a01 = v128.load(w0, 16);
   let a02 = v128.load(w0, 32);
   let a03 = v128.load(w0, 48);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
-      const s0 = v128.load32_splat(x + o0);
-      a00 = fma(a00, s0, v128.load(d));
-      a01 = fma(a01, s0, v128.load(d, 16));
-      a02 = fma(a02, s0, v128.load(d, 32));
-      a03 = fma(a03, s0, v128.load(d, 48));
-      x += xStep;
+      const d0 = v128.load(d);
+      const d1 = v128.load(d, 16);
+      const d2 = v128.load(d, 32);
+      const d3 = v128.load(d, 48);
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+      a02 = f32x4.add(a02, f32x4.mul(s0, d2));
+      a03 = f32x4.add(a03, f32x4.mul(s0, d3));
+      p += xStep;
       d += channelBytes;
     }
   }
@@ -168,16 +167,11 @@ function tile16x1(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   v128.store(w0, a03, 48);
 }
 
-/** dw rows k..k+3, 8 output channels from dwAt: 8 accumulators. */
-function tile8x4(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const o1 = patchOffset(k + 1);
-  const o2 = patchOffset(k + 2);
-  const o3 = patchOffset(k + 3);
-  const w0 = dwAt + <usize>k * channelBytes;
-  const w1 = w0 + channelBytes;
-  const w2 = w1 + channelBytes;
-  const w3 = w2 + channelBytes;
+function tile8x4(x: usize, d: usize, w: usize): void {
+  const w0 = w;
+  const w1 = w + 1 * channelBytes;
+  const w2 = w + 2 * channelBytes;
+  const w3 = w + 3 * channelBytes;
   let a00 = v128.load(w0);
   let a01 = v128.load(w0, 16);
   let a10 = v128.load(w1);
@@ -186,26 +180,26 @@ function tile8x4(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   let a21 = v128.load(w2, 16);
   let a30 = v128.load(w3);
   let a31 = v128.load(w3, 16);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
       const d0 = v128.load(d);
       const d1 = v128.load(d, 16);
-      const s0 = v128.load32_splat(x + o0);
-      a00 = fma(a00, s0, d0);
-      a01 = fma(a01, s0, d1);
-      const s1 = v128.load32_splat(x + o1);
-      a10 = fma(a10, s1, d0);
-      a11 = fma(a11, s1, d1);
-      const s2 = v128.load32_splat(x + o2);
-      a20 = fma(a20, s2, d0);
-      a21 = fma(a21, s2, d1);
-      const s3 = v128.load32_splat(x + o3);
-      a30 = fma(a30, s3, d0);
-      a31 = fma(a31, s3, d1);
-      x += xStep;
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+      const s1 = v128.load32_splat(p, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+      a11 = f32x4.add(a11, f32x4.mul(s1, d1));
+      const s2 = v128.load32_splat(p, 8);
+      a20 = f32x4.add(a20, f32x4.mul(s2, d0));
+      a21 = f32x4.add(a21, f32x4.mul(s2, d1));
+      const s3 = v128.load32_splat(p, 12);
+      a30 = f32x4.add(a30, f32x4.mul(s3, d0));
+      a31 = f32x4.add(a31, f32x4.mul(s3, d1));
+      p += xStep;
       d += channelBytes;
     }
   }
@@ -219,20 +213,21 @@ function tile8x4(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   v128.store(w3, a31, 16);
 }
 
-function tile8x1(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const w0 = dwAt + <usize>k * channelBytes;
+function tile8x1(x: usize, d: usize, w: usize): void {
+  const w0 = w;
   let a00 = v128.load(w0);
   let a01 = v128.load(w0, 16);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
-      const s0 = v128.load32_splat(x + o0);
-      a00 = fma(a00, s0, v128.load(d));
-      a01 = fma(a01, s0, v128.load(d, 16));
-      x += xStep;
+      const d0 = v128.load(d);
+      const d1 = v128.load(d, 16);
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+      p += xStep;
       d += channelBytes;
     }
   }
@@ -240,66 +235,106 @@ function tile8x1(xLine: usize, d: usize, dwAt: usize, k: i32): void {
   v128.store(w0, a01, 16);
 }
 
-/** dw rows k..k+7, 4 output channels from dwAt: 8 accumulators. */
-function tile4x8(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const o1 = patchOffset(k + 1);
-  const o2 = patchOffset(k + 2);
-  const o3 = patchOffset(k + 3);
-  const o4 = patchOffset(k + 4);
-  const o5 = patchOffset(k + 5);
-  const o6 = patchOffset(k + 6);
-  const o7 = patchOffset(k + 7);
-  const w0 = dwAt + <usize>k * channelBytes;
-  let a0 = v128.load(w0);
-  let a1 = v128.load(w0 + channelBytes);
-  let a2 = v128.load(w0 + 2 * channelBytes);
-  let a3 = v128.load(w0 + 3 * channelBytes);
-  let a4 = v128.load(w0 + 4 * channelBytes);
-  let a5 = v128.load(w0 + 5 * channelBytes);
-  let a6 = v128.load(w0 + 6 * channelBytes);
-  let a7 = v128.load(w0 + 7 * channelBytes);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+function tile4x8(x: usize, d: usize, w: usize): void {
+  const w0 = w;
+  const w1 = w + 1 * channelBytes;
+  const w2 = w + 2 * channelBytes;
+  const w3 = w + 3 * channelBytes;
+  const w4 = w + 4 * channelBytes;
+  const w5 = w + 5 * channelBytes;
+  const w6 = w + 6 * channelBytes;
+  const w7 = w + 7 * channelBytes;
+  let a00 = v128.load(w0);
+  let a10 = v128.load(w1);
+  let a20 = v128.load(w2);
+  let a30 = v128.load(w3);
+  let a40 = v128.load(w4);
+  let a50 = v128.load(w5);
+  let a60 = v128.load(w6);
+  let a70 = v128.load(w7);
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
       const d0 = v128.load(d);
-      a0 = fma(a0, v128.load32_splat(x + o0), d0);
-      a1 = fma(a1, v128.load32_splat(x + o1), d0);
-      a2 = fma(a2, v128.load32_splat(x + o2), d0);
-      a3 = fma(a3, v128.load32_splat(x + o3), d0);
-      a4 = fma(a4, v128.load32_splat(x + o4), d0);
-      a5 = fma(a5, v128.load32_splat(x + o5), d0);
-      a6 = fma(a6, v128.load32_splat(x + o6), d0);
-      a7 = fma(a7, v128.load32_splat(x + o7), d0);
-      x += xStep;
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      const s1 = v128.load32_splat(p, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+      const s2 = v128.load32_splat(p, 8);
+      a20 = f32x4.add(a20, f32x4.mul(s2, d0));
+      const s3 = v128.load32_splat(p, 12);
+      a30 = f32x4.add(a30, f32x4.mul(s3, d0));
+      const s4 = v128.load32_splat(p, 16);
+      a40 = f32x4.add(a40, f32x4.mul(s4, d0));
+      const s5 = v128.load32_splat(p, 20);
+      a50 = f32x4.add(a50, f32x4.mul(s5, d0));
+      const s6 = v128.load32_splat(p, 24);
+      a60 = f32x4.add(a60, f32x4.mul(s6, d0));
+      const s7 = v128.load32_splat(p, 28);
+      a70 = f32x4.add(a70, f32x4.mul(s7, d0));
+      p += xStep;
       d += channelBytes;
     }
   }
-  v128.store(w0, a0);
-  v128.store(w0 + channelBytes, a1);
-  v128.store(w0 + 2 * channelBytes, a2);
-  v128.store(w0 + 3 * channelBytes, a3);
-  v128.store(w0 + 4 * channelBytes, a4);
-  v128.store(w0 + 5 * channelBytes, a5);
-  v128.store(w0 + 6 * channelBytes, a6);
-  v128.store(w0 + 7 * channelBytes, a7);
+  v128.store(w0, a00);
+  v128.store(w1, a10);
+  v128.store(w2, a20);
+  v128.store(w3, a30);
+  v128.store(w4, a40);
+  v128.store(w5, a50);
+  v128.store(w6, a60);
+  v128.store(w7, a70);
 }
 
-function tile4x1(xLine: usize, d: usize, dwAt: usize, k: i32): void {
-  const o0 = patchOffset(k);
-  const w0 = dwAt + <usize>k * channelBytes;
-  let a0 = v128.load(w0);
-  let line = xLine;
-  for (let r = 0; r < blockRowsG; r++) {
-    let x = line;
+function tile4x4(x: usize, d: usize, w: usize): void {
+  const w0 = w;
+  const w1 = w + 1 * channelBytes;
+  const w2 = w + 2 * channelBytes;
+  const w3 = w + 3 * channelBytes;
+  let a00 = v128.load(w0);
+  let a10 = v128.load(w1);
+  let a20 = v128.load(w2);
+  let a30 = v128.load(w3);
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
     line += xLineStep;
     for (let i = 0; i < outWidthG; i++) {
-      a0 = fma(a0, v128.load32_splat(x + o0), v128.load(d));
-      x += xStep;
+      const d0 = v128.load(d);
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      const s1 = v128.load32_splat(p, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+      const s2 = v128.load32_splat(p, 8);
+      a20 = f32x4.add(a20, f32x4.mul(s2, d0));
+      const s3 = v128.load32_splat(p, 12);
+      a30 = f32x4.add(a30, f32x4.mul(s3, d0));
+      p += xStep;
       d += channelBytes;
     }
   }
-  v128.store(w0, a0);
+  v128.store(w0, a00);
+  v128.store(w1, a10);
+  v128.store(w2, a20);
+  v128.store(w3, a30);
+}
+
+function tile4x1(x: usize, d: usize, w: usize): void {
+  const w0 = w;
+  let a00 = v128.load(w0);
+  let line = x;
+  for (let row = 0; row < blockRowsG; row++) {
+    let p = line;
+    line += xLineStep;
+    for (let i = 0; i < outWidthG; i++) {
+      const d0 = v128.load(d);
+      const s0 = v128.load32_splat(p);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      p += xStep;
+      d += channelBytes;
+    }
+  }
+  v128.store(w0, a00);
 }

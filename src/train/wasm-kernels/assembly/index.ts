@@ -1,5 +1,8 @@
 // AssemblyScript, compiled to one wasm SIMD module by ../build-simd-module.ts. Its functions
 // take byte offsets into tfjs-wasm's heap, which the module imports as its memory, so they read
 // and write tensors where the backend keeps them, without copies.
+
+export { adamStep } from './adam';
+export { addInto } from './add-into';
 export { conv2dFilterGrad } from './conv2d-filter-grad';
 export { maxPool2x2Grad } from './max-pool-grad';
