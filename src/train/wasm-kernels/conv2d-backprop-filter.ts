@@ -87,7 +87,7 @@ export function pickBackpropFilterMethod(
     : 'batchAsChannels';
 }
 
-/** The SIMD kernel reads x with its padding in place: tfjs-wasm's PadV2 adds it, unless none. */
+/** The SIMD kernel reads x with its padding in place: a padded copy, unless none. */
 function bySimdKernel(
   backend: BackendWasm,
   kernels: SimdKernels,
@@ -104,15 +104,21 @@ function bySimdKernel(
   const right = Math.max(0, (outWidth - 1) * strideWidth + filterWidth - inWidth - left);
   const paddedHeight = top + inHeight + bottom;
   const paddedWidth = left + inWidth + right;
-  const padded =
-    top === 0 && left === 0 && bottom === 0 && right === 0
-      ? x
-      : callWasmKernel(
-          backend,
-          'PadV2',
-          { x },
-          { paddings: nhwcPadding({ top, bottom, left, right }), constantValue: 0 },
-        );
+  let padded = x;
+  if (top !== 0 || left !== 0 || bottom !== 0 || right !== 0) {
+    padded = backend.makeOutput([batchSize, paddedHeight, paddedWidth, inChannels], 'float32');
+    const source = heapOffset(backend, x);
+    const pads = [top, bottom, left, right] as const;
+    kernels.padNhwc(
+      source,
+      heapOffset(backend, padded),
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      ...pads,
+    );
+  }
   // One part per thread, each summing over its own images into its own buffer; the first
   // part's buffer is dW, and the others are added to it.
   const filterShape = [filterHeight, filterWidth, inChannels, outChannels];

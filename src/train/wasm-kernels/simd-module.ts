@@ -47,6 +47,19 @@ export interface SimdKernels {
     decayKind: number,
     decay: number,
   ): void;
+  /** out = x with zero rows and columns around each image (NHWC). */
+  padNhwc(
+    x: number,
+    out: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+  ): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */

@@ -6,3 +6,4 @@ export { adamStep } from './adam';
 export { addInto } from './add-into';
 export { conv2dFilterGrad } from './conv2d-filter-grad';
 export { maxPool2x2Grad } from './max-pool-grad';
+export { padNhwc } from './pad';

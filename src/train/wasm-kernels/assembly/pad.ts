@@ -1,0 +1,38 @@
+/**
+ * out = x [batch, height, width, channels] with zero rows above and below each image and zero
+ * columns left and right of each row. Row copies and fills instead of tfjs-wasm's PadV2, which
+ * visits every value (2.5 ms for a batch of 64 CIFAR images, against about 0.1).
+ */
+export function padNhwc(
+  x: usize,
+  out: usize,
+  batch: i32,
+  height: i32,
+  width: i32,
+  channels: i32,
+  top: i32,
+  bottom: i32,
+  left: i32,
+  right: i32,
+): void {
+  const pixel = (<usize>channels) << 2;
+  const rowBytes = <usize>width * pixel;
+  const leftBytes = <usize>left * pixel;
+  const rightBytes = <usize>right * pixel;
+  const outRowBytes = leftBytes + rowBytes + rightBytes;
+  let from = x;
+  let to = out;
+  for (let n = 0; n < batch; n++) {
+    memory.fill(to, 0, <usize>top * outRowBytes);
+    to += <usize>top * outRowBytes;
+    for (let r = 0; r < height; r++) {
+      memory.fill(to, 0, leftBytes);
+      memory.copy(to + leftBytes, from, rowBytes);
+      memory.fill(to + leftBytes + rowBytes, 0, rightBytes);
+      from += rowBytes;
+      to += outRowBytes;
+    }
+    memory.fill(to, 0, <usize>bottom * outRowBytes);
+    to += <usize>bottom * outRowBytes;
+  }
+}
