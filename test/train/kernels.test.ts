@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Layer } from '../../src/spec/types.js';
 import { selectBackend } from '../../src/train/backend.js';
 import { createModel } from '../../src/train/index.js';
+import { pickConv2dMethod } from '../../src/train/wasm-kernels/conv2d.js';
 import { pickBackpropFilterMethod } from '../../src/train/wasm-kernels/conv2d-backprop-filter.js';
 
 type Shape4 = [number, number, number, number];
@@ -299,6 +300,74 @@ describe('Conv2DBackpropFilter on wasm', () => {
 
     // Act
     const method = pickBackpropFilterMethod(info, row.simd);
+
+    // Assess
+    expect(method).toBe(row.method);
+  });
+});
+
+const conv2dCases = convCases.flatMap((row) =>
+  (['simd', 'xnnpack'] as const).map((method) => ({ ...row, method })),
+);
+
+describe('Conv2D on wasm', () => {
+  it.each(conv2dCases)('matches the cpu kernel, $method: $description', async (row) => {
+    // Prepare
+    const xValues = randomValues(product(row.x), 3);
+    const filterValues = randomValues(product(row.filter), 4);
+
+    // Act
+    const { cpu, wasm, shape } = await onBothBackends(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2D',
+            { x: tf.tensor(xValues, row.x), filter: tf.tensor(filterValues, row.filter) },
+            {
+              strides: row.strides,
+              pad: row.pad,
+              dataFormat: 'NHWC',
+              dilations: [1, 1],
+              method: row.method,
+            } as never,
+          ) as tf.Tensor,
+    );
+
+    // Assess
+    expect(shape).toEqual(convOutputShape(row));
+    expectClose(wasm, cpu);
+  });
+
+  it.each([
+    { description: 'a 3 → 4 layer', filter: [3, 3, 3, 4], simd: true, method: 'simd' },
+    { description: 'a 4 → 8 layer', filter: [3, 3, 4, 8], simd: true, method: 'simd' },
+    { description: 'an 8 → 16 layer', filter: [3, 3, 8, 16], simd: true, method: 'simd' },
+    { description: 'a 16 → 32 layer', filter: [3, 3, 16, 32], simd: true, method: 'xnnpack' },
+    {
+      description: 'a layer with 6 output channels',
+      filter: [3, 3, 3, 6],
+      simd: true,
+      method: 'xnnpack',
+    },
+    {
+      description: 'a 3 → 4 layer without SIMD',
+      filter: [3, 3, 3, 4],
+      simd: false,
+      method: 'xnnpack',
+    },
+  ] as const)('takes the measured faster kernel by default: $description', (row) => {
+    // Prepare
+    const info = tf.backend_util.computeConv2DInfo(
+      [64, 32, 32, row.filter[2]],
+      [...row.filter],
+      1,
+      1,
+      'same',
+    );
+
+    // Act
+    const method = pickConv2dMethod(info, row.simd);
 
     // Assess
     expect(method).toBe(row.method);

@@ -46,7 +46,14 @@ describe('the SIMD kernel module', () => {
       wasmApi.Module.exports(module)
         .map((e) => e.name)
         .sort(),
-    ).toEqual(['adamStep', 'addInto', 'conv2dFilterGrad', 'maxPool2x2Grad', 'padNhwc']);
+    ).toEqual([
+      'adamStep',
+      'addInto',
+      'conv2dFilterGrad',
+      'conv2dForward',
+      'maxPool2x2Grad',
+      'padNhwc',
+    ]);
     // The shared build instantiates on a shared memory, the plain one on an ordinary one.
     const memory = new wasmApi.Memory(
       shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 },

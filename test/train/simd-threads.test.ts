@@ -91,6 +91,25 @@ describe('SIMD kernels on the threaded wasm backend', () => {
     },
   );
 
+  it('Conv2D matches the cpu kernel, an odd batch split in two', async () => {
+    // Prepare
+    const xValues = randomValues(5 * 12 * 12 * 4, 5);
+    const filterValues = randomValues(3 * 3 * 4 * 8, 6);
+
+    // Act
+    const { cpu, wasm } = await onBothBackends(() =>
+      tf.conv2d(
+        tf.tensor4d(xValues, [5, 12, 12, 4]),
+        tf.tensor4d(filterValues, [3, 3, 4, 8]),
+        1,
+        'same',
+      ),
+    );
+
+    // Assess
+    expect(worstRelativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
   it('MaxPoolGrad matches the cpu kernel, an odd batch split in two', async () => {
     // Prepare: small integers, so windows hold ties.
     const shape: [number, number, number, number] = [5, 8, 10, 8];

@@ -7,6 +7,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
+import { convGeometry, imageBytes, padForConv } from './padded-input.js';
 import {
   heapOffset,
   runParts,
@@ -87,7 +88,7 @@ export function pickBackpropFilterMethod(
     : 'batchAsChannels';
 }
 
-/** The SIMD kernel reads x with its padding in place: a padded copy, unless none. */
+/** The SIMD kernel, on a padded copy of x; one part of the batch per thread. */
 function bySimdKernel(
   backend: BackendWasm,
   kernels: SimdKernels,
@@ -95,58 +96,25 @@ function bySimdKernel(
   dy: TensorInfo,
   info: ConvInfo,
 ): TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  // The far side gets only the rows and columns the windows reach, which may be fewer than
-  // padInfo says (or none, when the windows stop short of x's last ones).
-  const bottom = Math.max(0, (outHeight - 1) * strideHeight + filterHeight - inHeight - top);
-  const right = Math.max(0, (outWidth - 1) * strideWidth + filterWidth - inWidth - left);
-  const paddedHeight = top + inHeight + bottom;
-  const paddedWidth = left + inWidth + right;
-  let padded = x;
-  if (top !== 0 || left !== 0 || bottom !== 0 || right !== 0) {
-    padded = backend.makeOutput([batchSize, paddedHeight, paddedWidth, inChannels], 'float32');
-    const source = heapOffset(backend, x);
-    const pads = [top, bottom, left, right] as const;
-    kernels.padNhwc(
-      source,
-      heapOffset(backend, padded),
-      batchSize,
-      inHeight,
-      inWidth,
-      inChannels,
-      ...pads,
-    );
-  }
-  // One part per thread, each summing over its own images into its own buffer; the first
-  // part's buffer is dW, and the others are added to it.
+  const padded = padForConv(backend, kernels, x, info);
+  // Each part sums over its own images into its own buffer; the first part's buffer is dW, and
+  // the others are added to it.
+  const { filterHeight, filterWidth, inChannels, outChannels } = info;
   const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
-  const parts = splitBatch(batchSize, worthSplitting(info) ? simdThreadCount(backend) : 1);
+  const parts = splitBatch(info.batchSize, worthSplitting(info) ? simdThreadCount(backend) : 1);
   const outputs = parts.map(() => backend.makeOutput(filterShape, 'float32'));
-  const xBytes = paddedHeight * paddedWidth * inChannels * 4;
-  const dyBytes = outHeight * outWidth * outChannels * 4;
-  const xAt = heapOffset(backend, padded);
+  const bytes = imageBytes(info, padded);
+  const xAt = heapOffset(backend, padded.info);
   const dyAt = heapOffset(backend, dy);
   runParts(
     backend,
     parts.map(({ first, count }, i) => ({
       name: 'conv2dFilterGrad',
       args: [
-        xAt + first * xBytes,
-        dyAt + first * dyBytes,
+        xAt + first * bytes.input,
+        dyAt + first * bytes.output,
         heapOffset(backend, outputs[i] as TensorInfo),
-        count,
-        paddedHeight,
-        paddedWidth,
-        inChannels,
-        outHeight,
-        outWidth,
-        outChannels,
-        filterHeight,
-        filterWidth,
-        strideHeight,
-        strideWidth,
+        ...convGeometry(info, padded, count),
       ],
     })),
   );
@@ -155,7 +123,7 @@ function bySimdKernel(
     kernels.addInto(heapOffset(backend, dW), heapOffset(backend, partial), dWSize(info));
     free(backend, partial);
   }
-  if (padded !== x) free(backend, padded);
+  padded.release();
   return dW;
 }
 

@@ -1,6 +1,7 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import { adamUpdateConfig } from './adam-update.js';
 import { makeChannelBroadcastConfig } from './channel-broadcast.js';
+import { makeConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import {
@@ -30,6 +31,7 @@ export function registerWasmKernels(): void {
   const current = getKernel('Conv2DBackpropInput', 'wasm');
   if (current !== undefined && registered.has(current.kernelFunc)) return;
   const configs = [
+    makeConv2dConfig(getKernel('Conv2D', 'wasm')),
     conv2dBackpropFilterConfig,
     makeConv2dBackpropInputConfig(current),
     depthwiseBackpropFilterConfig,

@@ -27,6 +27,23 @@ export interface SimdKernels {
     strideHeight: number,
     strideWidth: number,
   ): void;
+  /** y = the conv2d of the padded input xp with w; outChannels % 4 === 0. */
+  conv2dForward(
+    xp: number,
+    w: number,
+    y: number,
+    batch: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+  ): void;
   /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
   adamStep(
     param: number,

@@ -5,5 +5,6 @@
 export { adamStep } from './adam';
 export { addInto } from './add-into';
 export { conv2dFilterGrad } from './conv2d-filter-grad';
+export { conv2dForward } from './conv2d-forward';
 export { maxPool2x2Grad } from './max-pool-grad';
 export { padNhwc } from './pad';

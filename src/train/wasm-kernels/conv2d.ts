@@ -1,0 +1,100 @@
+import {
+  backend_util,
+  type Conv2DAttrs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { shape4 } from './backend-calls.js';
+import { WasmKernelError } from './errors.js';
+import { convGeometry, imageBytes, padForConv } from './padded-input.js';
+import { heapOffset, runParts, simdKernels, simdThreadCount, splitBatch } from './simd-module.js';
+
+type KernelFunc = KernelConfig['kernelFunc'];
+type ConvInfo = backend_util.Conv2DInfo;
+
+/** Which kernel computes a Conv2D; an optional `method` attr forces one (benchmark, tests). */
+export type Conv2dMethod = 'simd' | 'xnnpack';
+
+/**
+ * XNNPACK packs a layer's weights and pads its output channels to a multiple of 8, which costs
+ * more than it gains on narrow layers. At batch 64, one thread, 3×3 "same" (SIMD against
+ * XNNPACK): 32×32 3→4 0.75 against 1.53 ms, 32×32 3→8 1.3 / 1.6, 16×16 4→8 0.40 / 0.51,
+ * 32×32 8→16 6.3 / 6.9, but 16×16 16→32 6.4 / 6.3. So the SIMD kernel takes layers up to 16
+ * output channels.
+ */
+const SIMD_MAX_OUT_CHANNELS = 16;
+
+export function pickConv2dMethod(info: ConvInfo, simdAvailable: boolean): Conv2dMethod {
+  const usable = simdAvailable && simdApplies(info);
+  return usable && info.outChannels <= SIMD_MAX_OUT_CHANNELS ? 'simd' : 'xnnpack';
+}
+
+function simdApplies(info: ConvInfo): boolean {
+  return (
+    info.outChannels % 4 === 0 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.dataFormat === 'channelsLast'
+  );
+}
+
+/**
+ * tfjs-wasm's Conv2D, with narrow layers (few output channels) on this project's SIMD kernel.
+ * Everything else, and any case the kernel does not cover (dilation, channels-first), goes to
+ * the built-in XNNPACK kernel. Conv2DBackpropInput's stride-1 path calls Conv2D too, so the
+ * input gradients of narrow layers take the same kernel.
+ */
+export function makeConv2dConfig(builtIn: KernelConfig | undefined): KernelConfig {
+  if (builtIn === undefined) throw new WasmKernelError('tfjs-backend-wasm has no Conv2D kernel');
+  const xnnpack = builtIn.kernelFunc;
+  function conv2d(args: {
+    inputs: { x: TensorInfo; filter: TensorInfo };
+    attrs: Conv2DAttrs & { method?: Conv2dMethod };
+    backend: BackendWasm;
+  }): TensorInfo {
+    const { inputs, attrs, backend } = args;
+    const { x, filter } = inputs;
+    const info = backend_util.computeConv2DInfo(
+      shape4(x, 'Conv2D input x'),
+      shape4(filter, 'Conv2D filter'),
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const kernels = simdKernels(backend);
+    const method = attrs.method ?? pickConv2dMethod(info, kernels !== null);
+    if (method !== 'simd' || kernels === null || !simdApplies(info)) {
+      return xnnpack(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+    const padded = padForConv(backend, kernels, x, info);
+    const y = backend.makeOutput([...info.outShape], 'float32');
+    const bytes = imageBytes(info, padded);
+    const [xAt, filterAt, yAt] = [padded.info, filter, y].map((t) => heapOffset(backend, t));
+    // Images are independent: one run of them per thread.
+    runParts(
+      backend,
+      splitBatch(info.batchSize, simdThreadCount(backend)).map(({ first, count }) => ({
+        name: 'conv2dForward',
+        args: [
+          (xAt as number) + first * bytes.input,
+          filterAt as number,
+          (yAt as number) + first * bytes.output,
+          ...convGeometry(info, padded, count),
+        ],
+      })),
+    );
+    padded.release();
+    return y;
+  }
+  return {
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    // The built-in kernel binds its wasm function in setup; keep that for its own cases.
+    ...(builtIn.setupFunc === undefined ? {} : { setupFunc: builtIn.setupFunc }),
+    kernelFunc: conv2d as unknown as KernelFunc,
+  };
+}
