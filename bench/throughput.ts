@@ -1,14 +1,17 @@
 /**
  * Training throughput of the course's four networks: TensorFlow.js on the chosen backend (wasm
- * unless told) against PyTorch 1.13 on the CPU, in the same run, network by network so both
- * see the same machine load. A "run" is `--steps` full training steps at batch 64 through the
- * grader's own loop (batch fill, forward, cross-entropy, backward, Adam); the first run of each
- * side is a warm-up and the median of the rest is reported.
+ * unless told) against PyTorch 1.13 on the CPU, in the same run. A "run" is `--steps` full
+ * training steps at batch 64 through the grader's own loop (batch fill, forward, cross-entropy,
+ * backward, Adam); each side's first run is a warm-up, and a measurement is the median of the
+ * rest. Network by network, the two sides take turns for `--rounds` rounds, so that each ratio
+ * compares measurements taken a few seconds apart: on a shared machine the load moves more than
+ * that between minutes. The table gives the medians over rounds, and the median of the
+ * per-round ratios.
  *
- *   npm run bench:throughput -- [--backend wasm] [--steps 30] [--runs 5] [--network ConvNet]
- *                               [--torch-threads 2] [--no-torch]
+ *   npm run bench:throughput -- [--backend wasm] [--steps 30] [--runs 5] [--rounds 3]
+ *                               [--network ConvNet] [--torch-threads 2] [--no-torch]
  *
- * Timings are only comparable on an otherwise idle machine: the load average is printed.
+ * The load average is printed: figures from a busy machine say little.
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '30' },
     runs: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     network: { type: 'string', multiple: true },
     'torch-threads': { type: 'string', default: '2' },
     'no-torch': { type: 'boolean', default: false },
@@ -35,6 +39,7 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const runs = Number(values.runs);
+const rounds = Number(values.rounds);
 const torchThreads = Number(values['torch-threads']);
 
 interface TorchResult {
@@ -98,34 +103,46 @@ const load = loadavg()
   .join(' ');
 console.log(
   `tfjs ${info.name} ${info.version} (${info.detail}) vs PyTorch CPU ${values['no-torch'] ? '(skipped)' : `with ${torchThreads} threads`}; ` +
-    `batch ${BATCH}, ${runs} runs of ${steps} steps after a warm-up; load average ${load}`,
+    `batch ${BATCH}, ${rounds} rounds of ${runs} runs of ${steps} steps after a warm-up; ` +
+    `load average ${load}`,
 );
 const rows: string[][] = [];
 for (const network of COURSE_NETWORKS) {
   if (values.network !== undefined && !values.network.includes(network.name)) continue;
-  const tfjs = await tfjsRates(network.file);
-  const torch = values['no-torch'] ? undefined : await torchRates(network.file);
-  const ours = median(tfjs.rates);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const ratios: number[] = [];
+  let params = 0;
+  for (let round = 1; round <= rounds; round += 1) {
+    const tfjs = await tfjsRates(network.file);
+    const torch = values['no-torch'] ? undefined : await torchRates(network.file);
+    params = tfjs.params;
+    ours.push(median(tfjs.rates));
+    if (torch !== undefined) {
+      theirs.push(torch.median);
+      ratios.push(median(tfjs.rates) / torch.median);
+    }
+    console.log(
+      `  ${network.name}, round ${round}: tfjs runs ${tfjs.rates.map(fmt).join(', ')}` +
+        (torch === undefined
+          ? ''
+          : `; torch ${torch.torch} runs ${torch.images_per_second.map(fmt).join(', ')}`),
+    );
+  }
   rows.push([
     network.name,
-    fmt(tfjs.params),
-    fmt(ours),
-    torch === undefined ? '-' : fmt(torch.median),
-    torch === undefined ? '-' : `${(ours / torch.median).toFixed(2)}×`,
+    fmt(params),
+    fmt(median(ours)),
+    theirs.length === 0 ? '-' : fmt(median(theirs)),
+    ratios.length === 0 ? '-' : `${median(ratios).toFixed(2)}×`,
   ]);
-  console.log(
-    `  ${network.name}: tfjs runs ${tfjs.rates.map(fmt).join(', ')}` +
-      (torch === undefined
-        ? ''
-        : `; torch ${torch.torch} runs ${torch.images_per_second.map(fmt).join(', ')}`),
-  );
 }
 const header = [
   'network',
   'params',
   `tfjs ${info.name} img/s`,
   `PyTorch ${torchThreads}T img/s`,
-  'ratio',
+  'ratio (median of rounds)',
 ];
 const widths = header.map((title, i) =>
   Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
