@@ -4,7 +4,6 @@
 
 export { adamStep } from './adam';
 export { addInto } from './add-into';
-export { conv2dFilterGrad } from './conv2d-filter-grad';
-export { conv2dForward } from './conv2d-forward';
+export { conv2dFilterGrad, conv2dForward } from './conv2d';
 export { maxPool2x2Grad } from './max-pool-grad';
 export { padNhwc } from './pad';

@@ -1,0 +1,225 @@
+import { channelBytes, setBlockRows, setGeometry } from './conv-geometry';
+import {
+  gradTile4x1,
+  gradTile4x4,
+  gradTile4x8,
+  gradTile8x1,
+  gradTile8x4,
+  gradTile16x1,
+  gradTile16x2,
+} from './conv-tiles-filter-grad';
+import {
+  forwardTile4x1,
+  forwardTile4x4,
+  forwardTile4x8,
+  forwardTile8x1,
+  forwardTile8x4,
+  forwardTile16x1,
+  forwardTile16x2,
+} from './conv-tiles-forward';
+
+/**
+ * A 2-d convolution in NHWC, for layers with few channels, where XNNPACK's packed GEMM does
+ * poorly:
+ *
+ *   y[n, oy, ox, co] = Σ_{kh, kw, ci} xp[n, oy·sh + kh, ox·sw + kw, ci] · w[kh, kw, ci, co]
+ *
+ * where xp is the input with its padding already applied. outChannels must be a multiple of 4.
+ */
+export function conv2dForward(
+  xp: usize,
+  w: usize,
+  y: usize,
+  batch: i32,
+  paddedHeight: i32,
+  paddedWidth: i32,
+  inChannels: i32,
+  outHeight: i32,
+  outWidth: i32,
+  outChannels: i32,
+  filterHeight: i32,
+  filterWidth: i32,
+  strideHeight: i32,
+  strideWidth: i32,
+): void {
+  walk(
+    FORWARD,
+    xp,
+    y,
+    w,
+    batch,
+    paddedHeight,
+    paddedWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  );
+}
+
+/**
+ * The filter gradient of the same convolution:
+ *
+ *   dw[kh, kw, ci, co] = Σ_{n, oy, ox} xp[n, oy·sh + kh, ox·sw + kw, ci] · dy[n, oy, ox, co]
+ *
+ * dw is [kh·kw·ci, co], a GEMM whose reduction runs over every output position, so neither
+ * operand is ever copied or packed: both stream by a block of dw. outChannels must be a
+ * multiple of 4.
+ */
+export function conv2dFilterGrad(
+  xp: usize,
+  dy: usize,
+  dw: usize,
+  batch: i32,
+  paddedHeight: i32,
+  paddedWidth: i32,
+  inChannels: i32,
+  outHeight: i32,
+  outWidth: i32,
+  outChannels: i32,
+  filterHeight: i32,
+  filterWidth: i32,
+  strideHeight: i32,
+  strideWidth: i32,
+): void {
+  memory.fill(dw, 0, (<usize>(filterHeight * filterWidth * inChannels * outChannels)) << 2);
+  walk(
+    FILTER_GRAD,
+    xp,
+    dy,
+    dw,
+    batch,
+    paddedHeight,
+    paddedWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  );
+}
+
+const FORWARD = 0;
+const FILTER_GRAD = 1;
+
+/**
+ * Both kernels walk the output positions (of y, or dy) in blocks of rows; for each block, each
+ * chunk of 16, 8 or 4 output channels and each kernel row kh, tiles cover the kw·ci rows of w
+ * (or dw) for that kh, which are also contiguous in xp for any one position: a tile reads its
+ * rows at constant offsets from one pointer. The forward kernel adds into y, zeroed a block at
+ * a time; the gradient adds into dw.
+ */
+function walk(
+  kind: i32,
+  xp: usize,
+  a: usize,
+  w: usize,
+  batch: i32,
+  paddedHeight: i32,
+  paddedWidth: i32,
+  inChannels: i32,
+  outHeight: i32,
+  outWidth: i32,
+  outChannels: i32,
+  filterHeight: i32,
+  filterWidth: i32,
+  strideHeight: i32,
+  strideWidth: i32,
+): void {
+  const xRowBytes = (<usize>(paddedWidth * inChannels)) << 2;
+  setGeometry(
+    (<usize>(strideWidth * inChannels)) << 2,
+    (<usize>outChannels) << 2,
+    <usize>strideHeight * xRowBytes,
+    outWidth,
+  );
+  const group = filterWidth * inChannels;
+  // Output rows per block: enough positions per tile call to hide its set-up, while the block of
+  // y or dy (about 4 KiB) stays in L1 across the tiles (32×32 8→16 filter gradient at 2.1 GHz:
+  // 12.7 GFLOP/s with 4 KiB blocks, 9.7 with 32 KiB).
+  const rowsPerBlock = max(1, min(outHeight, 1024 / (outWidth * outChannels)));
+  for (let n = 0; n < batch; n++) {
+    for (let oy = 0; oy < outHeight; oy += rowsPerBlock) {
+      const rows = min(rowsPerBlock, outHeight - oy);
+      setBlockRows(rows);
+      const xLine = xp + <usize>(n * paddedHeight + oy * strideHeight) * xRowBytes;
+      const aBlock = a + <usize>((n * outHeight + oy) * outWidth) * channelBytes;
+      if (kind === FORWARD) memory.fill(aBlock, 0, <usize>(rows * outWidth) * channelBytes);
+      for (let c = 0; c < outChannels; ) {
+        const width = min(16, outChannels - c) & ~3;
+        const aAt = aBlock + ((<usize>c) << 2);
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const x = xLine + <usize>kh * xRowBytes;
+          const wAt = w + <usize>(kh * group) * channelBytes + ((<usize>c) << 2);
+          if (width === 16) run16(kind, x, aAt, wAt, group);
+          else if (width >= 8) run8(kind, x, aAt, wAt, group);
+          else run4(kind, x, aAt, wAt, group);
+        }
+        c += width >= 8 ? (width >= 16 ? 16 : 8) : 4;
+      }
+    }
+  }
+}
+
+/** `count` contiguous rows of w from w (and of the patch from x), 16 channels wide. */
+function run16(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 2 <= count; j += 2) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile16x2(at, a, wAt);
+    else gradTile16x2(at, a, wAt);
+  }
+  if (j < count) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile16x1(at, a, wAt);
+    else gradTile16x1(at, a, wAt);
+  }
+}
+
+function run8(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile8x4(at, a, wAt);
+    else gradTile8x4(at, a, wAt);
+  }
+  for (; j < count; j++) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile8x1(at, a, wAt);
+    else gradTile8x1(at, a, wAt);
+  }
+}
+
+function run4(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
+  let j = 0;
+  for (; j + 8 <= count; j += 8) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile4x8(at, a, wAt);
+    else gradTile4x8(at, a, wAt);
+  }
+  if (j + 4 <= count) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile4x4(at, a, wAt);
+    else gradTile4x4(at, a, wAt);
+    j += 4;
+  }
+  for (; j < count; j++) {
+    const at = x + ((<usize>j) << 2);
+    const wAt = w + <usize>j * channelBytes;
+    if (kind === FORWARD) forwardTile4x1(at, a, wAt);
+    else gradTile4x1(at, a, wAt);
+  }
+}
