@@ -9,41 +9,32 @@ import { wasmApi } from './webassembly-api.js';
  * The kernels of ./assembly. Every pointer is a byte offset into the backend's heap (see
  * `heapOffset`); the caller checks the shapes each kernel requires.
  */
+/**
+ * A conv kernel: three pointers (xp, then dy and dw or w and y), then the geometry that
+ * `convGeometry` lists.
+ */
+type ConvKernel = (
+  xp: number,
+  second: number,
+  third: number,
+  batch: number,
+  paddedHeight: number,
+  paddedWidth: number,
+  inChannels: number,
+  outHeight: number,
+  outWidth: number,
+  outChannels: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+) => void;
+
 export interface SimdKernels {
   /** dw = the conv2d filter gradient from the padded input xp and dy; outChannels % 4 === 0. */
-  conv2dFilterGrad(
-    xp: number,
-    dy: number,
-    dw: number,
-    batch: number,
-    paddedHeight: number,
-    paddedWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-  ): void;
+  conv2dFilterGrad: ConvKernel;
   /** y = the conv2d of the padded input xp with w; outChannels % 4 === 0. */
-  conv2dForward(
-    xp: number,
-    w: number,
-    y: number,
-    batch: number,
-    paddedHeight: number,
-    paddedWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-  ): void;
+  conv2dForward: ConvKernel;
   /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
   adamStep(
     param: number,
