@@ -832,6 +832,24 @@ describe('MaxPoolGrad on wasm', () => {
   });
 });
 
+describe('ReLU’s gradient on wasm', () => {
+  it('gives the cpu backend’s values bit for bit: signs of zero, NaN, and a tail past the vectors', async () => {
+    // Prepare: 4k + 3 values, so the scalar tail runs too.
+    const size = 4 * 25 + 3;
+    const special = [0, -0, Number.NaN, 1e-38, -1e-38, Number.POSITIVE_INFINITY];
+    const xValues = randomValues(size, 11).map((v, i) => special[i % 9] ?? v);
+    const dyValues = randomValues(size, 12, -2, 2);
+
+    // Act
+    const { cpu, wasm } = await onBothBackends(() =>
+      tf.grad((x: tf.Tensor) => tf.relu(x))(tf.tensor1d(xValues), tf.tensor1d(dyValues)),
+    );
+
+    // Assess: Object.is tells -0 from 0 and matches NaN with NaN.
+    expect(Array.from(wasm).every((v, i) => Object.is(v, cpu[i]))).toBe(true);
+  });
+});
+
 describe('a conv net’s gradients on wasm', () => {
   it('match the cpu backend’s for Conv → MaxPool → ReLU → Conv → Dense', async () => {
     // Prepare

@@ -53,6 +53,7 @@ describe('the SIMD kernel module', () => {
       'conv2dForward',
       'maxPool2x2Grad',
       'padNhwc',
+      'reluGrad',
     ]);
     // The shared build instantiates on a shared memory, the plain one on an ordinary one.
     const memory = new wasmApi.Memory(

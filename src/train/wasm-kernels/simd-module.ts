@@ -68,6 +68,8 @@ export interface SimdKernels {
     left: number,
     right: number,
   ): void;
+  /** dx = dy · step(x) for n floats (ReLU's input gradient). */
+  reluGrad(dy: number, x: number, dx: number, n: number): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */

@@ -7,3 +7,4 @@ export { addInto } from './add-into';
 export { conv2dFilterGrad, conv2dForward } from './conv2d';
 export { maxPool2x2Grad } from './max-pool-grad';
 export { padNhwc } from './pad';
+export { reluGrad } from './relu-grad';
