@@ -17,7 +17,7 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
   const end = (<usize>n) << 2;
   for (; i < end; i += 4) {
     const value = load<f32>(x + i);
-    const step: f32 = value !== value ? value : value > 0 ? 1 : 0;
+    const step: f32 = F32.isNaN(value) ? value : value > 0 ? 1 : 0;
     store<f32>(dx + i, load<f32>(dy + i) * step);
   }
 }
