@@ -3,7 +3,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
 import { createOptimizer } from '../../src/train/optimizers.js';
+import { WasmKernelError } from '../../src/train/wasm-kernels/errors.js';
+import { SIMD_MODULE_SHARED } from '../../src/train/wasm-kernels/simd-module.generated.js';
 import { simdThreadCount, splitBatch } from '../../src/train/wasm-kernels/simd-module.js';
+import { type SimdExports, SimdThreadPool } from '../../src/train/wasm-kernels/simd-threads.js';
+import { wasmApi } from '../../src/train/wasm-kernels/webassembly-api.js';
 
 // This file's process runs tfjs-wasm's threaded build, so the SIMD kernels split their work
 // between this thread and a helper thread over the shared heap.
@@ -159,6 +163,53 @@ describe('SIMD kernels on the threaded wasm backend', () => {
     // Assess: the optimizer's moments were the only tensors the step kept.
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([filter, images]);
+  });
+});
+
+describe('SimdThreadPool', () => {
+  /** The shared build on a fresh shared memory, with one helper thread. */
+  function startPool(): { pool: SimdThreadPool; values: Float32Array } {
+    const memory = new wasmApi.Memory({ initial: 1, maximum: 65536, shared: true });
+    const module = new wasmApi.Module(Buffer.from(SIMD_MODULE_SHARED, 'base64'));
+    const local = new wasmApi.Instance(module, { env: { memory } }).exports as SimdExports;
+    return {
+      pool: new SimdThreadPool(module, memory, local, 1),
+      values: new Float32Array(memory.buffer, 0, 64),
+    };
+  }
+
+  it('runs one call here and one on the helper, both on the shared memory', async () => {
+    // Prepare: dst = 1s at byte 0 and 128, src = 2s at byte 64 and 192.
+    const { pool, values } = startPool();
+    values.fill(1, 0, 16).fill(2, 16, 32).fill(1, 32, 48).fill(2, 48, 64);
+
+    // Act
+    pool.runConcurrently([
+      { name: 'addInto', args: [0, 64, 16] },
+      { name: 'addInto', args: [128, 192, 16] },
+    ]);
+
+    // Assess: both halves were added, so both threads ran.
+    expect(Array.from(values.subarray(0, 16))).toEqual(Array(16).fill(3));
+    expect(Array.from(values.subarray(32, 48))).toEqual(Array(16).fill(3));
+    await pool.terminate();
+  });
+
+  it('reports a kernel that traps on the helper as an error, after waiting for it', async () => {
+    // Prepare
+    const { pool } = startPool();
+    const outOfBounds = 2 ** 31;
+
+    // Act
+    const run = () =>
+      pool.runConcurrently([
+        { name: 'addInto', args: [0, 64, 4] },
+        { name: 'addInto', args: [outOfBounds, 0, 4] },
+      ]);
+
+    // Assess
+    expect(run).toThrow(WasmKernelError);
+    await pool.terminate();
   });
 });
 
