@@ -7,15 +7,8 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
-import { convGeometry, imageBytes, padForConv } from './padded-input.js';
-import {
-  heapOffset,
-  runParts,
-  type SimdKernels,
-  simdKernels,
-  simdThreadCount,
-  splitBatch,
-} from './simd-module.js';
+import { convGeometry, convParts, imageBytes, padForConv } from './simd-conv.js';
+import { heapOffset, runParts, type SimdKernels, simdKernels } from './simd-module.js';
 
 type ConvInfo = backend_util.Conv2DInfo;
 
@@ -101,7 +94,7 @@ function bySimdKernel(
   // the others are added to it.
   const { filterHeight, filterWidth, inChannels, outChannels } = info;
   const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
-  const parts = splitBatch(info.batchSize, worthSplitting(info) ? simdThreadCount(backend) : 1);
+  const parts = convParts(backend, info);
   const outputs = parts.map(() => backend.makeOutput(filterShape, 'float32'));
   const bytes = imageBytes(info, padded);
   const xAt = heapOffset(backend, padded.info);
@@ -125,18 +118,6 @@ function bySimdKernel(
   }
   padded.release();
   return dW;
-}
-
-/**
- * Below this many multiply-adds a thread's wake-up (tens of µs) costs more than half the work
- * saves.
- */
-const SPLIT_MIN_MACS = 2 ** 20;
-
-function worthSplitting(info: ConvInfo): boolean {
-  const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const macs = batchSize * outHeight * outWidth * filterHeight * filterWidth;
-  return macs * info.inChannels * info.outChannels >= SPLIT_MIN_MACS;
 }
 
 function dWSize(info: ConvInfo): number {

@@ -7,8 +7,8 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { shape4 } from './backend-calls.js';
 import { WasmKernelError } from './errors.js';
-import { convGeometry, imageBytes, padForConv } from './padded-input.js';
-import { heapOffset, runParts, simdKernels, simdThreadCount, splitBatch } from './simd-module.js';
+import { convGeometry, convParts, imageBytes, padForConv } from './simd-conv.js';
+import { heapOffset, runParts, simdKernels } from './simd-module.js';
 
 type KernelFunc = KernelConfig['kernelFunc'];
 type ConvInfo = backend_util.Conv2DInfo;
@@ -73,16 +73,18 @@ export function makeConv2dConfig(builtIn: KernelConfig | undefined): KernelConfi
     const padded = padForConv(backend, kernels, x, info);
     const y = backend.makeOutput([...info.outShape], 'float32');
     const bytes = imageBytes(info, padded);
-    const [xAt, filterAt, yAt] = [padded.info, filter, y].map((t) => heapOffset(backend, t));
+    const xAt = heapOffset(backend, padded.info);
+    const filterAt = heapOffset(backend, filter);
+    const yAt = heapOffset(backend, y);
     // Images are independent: one run of them per thread.
     runParts(
       backend,
-      splitBatch(info.batchSize, simdThreadCount(backend)).map(({ first, count }) => ({
+      convParts(backend, info).map(({ first, count }) => ({
         name: 'conv2dForward',
         args: [
-          (xAt as number) + first * bytes.input,
-          filterAt as number,
-          (yAt as number) + first * bytes.output,
+          xAt + first * bytes.input,
+          filterAt,
+          yAt + first * bytes.output,
           ...convGeometry(info, padded, count),
         ],
       })),

@@ -6,10 +6,6 @@ import { runLocally, type SimdCall, type SimdExports, SimdThreadPool } from './s
 import { wasmApi } from './webassembly-api.js';
 
 /**
- * The kernels of ./assembly. Every pointer is a byte offset into the backend's heap (see
- * `heapOffset`); the caller checks the shapes each kernel requires.
- */
-/**
  * A conv kernel: three pointers (xp, then dy and dw or w and y), then the geometry that
  * `convGeometry` lists.
  */
@@ -30,6 +26,10 @@ type ConvKernel = (
   strideWidth: number,
 ) => void;
 
+/**
+ * The kernels of ./assembly. Every pointer is a byte offset into the backend's heap (see
+ * `heapOffset`); the caller checks the shapes each kernel requires.
+ */
 export interface SimdKernels {
   /** dw = the conv2d filter gradient from the padded input xp and dy; outChannels % 4 === 0. */
   conv2dFilterGrad: ConvKernel;

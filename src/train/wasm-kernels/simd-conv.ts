@@ -1,7 +1,7 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free } from './backend-calls.js';
-import { heapOffset, type SimdKernels } from './simd-module.js';
+import { heapOffset, type SimdKernels, simdThreadCount, splitBatch } from './simd-module.js';
 
 /** x with a convolution's padding in place, as the SIMD conv kernels read it. */
 export interface PaddedInput {
@@ -83,4 +83,30 @@ export function imageBytes(
     input: padded.paddedHeight * padded.paddedWidth * info.inChannels * 4,
     output: info.outHeight * info.outWidth * info.outChannels * 4,
   };
+}
+
+/**
+ * Below this many multiply-adds a helper thread's wake-up (tens of µs) costs more than half the
+ * work saves.
+ */
+const SPLIT_MIN_MACS = 2 ** 20;
+
+/**
+ * The runs of images the SIMD conv kernels split a batch into: one per thread, or the whole
+ * batch when the layer is too small to be worth it.
+ */
+export function convParts(
+  backend: BackendWasm,
+  info: backend_util.Conv2DInfo,
+): { first: number; count: number }[] {
+  const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const macs =
+    batchSize *
+    outHeight *
+    outWidth *
+    filterHeight *
+    filterWidth *
+    info.inChannels *
+    info.outChannels;
+  return splitBatch(batchSize, macs >= SPLIT_MIN_MACS ? simdThreadCount(backend) : 1);
 }
