@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateSubmission } from '../../src/spec/index.js';
+import { submissionFilesIn } from '../helpers/examples.js';
 
 const examples = fileURLToPath(new URL('../../rubric/examples/', import.meta.url));
 const read = (name: string): Uint8Array => readFileSync(`${examples}${name}`);
@@ -81,11 +82,7 @@ describe('example submissions in rubric/examples', () => {
     const listed = new Set(VALID.map((v) => v.data));
     const brokenListed = new Set(BROKEN.map((b) => b.data));
     // Assess
-    expect(
-      readdirSync(examples)
-        .filter((f) => f.endsWith('.json'))
-        .sort(),
-    ).toEqual([...listed].sort());
+    expect(submissionFilesIn(examples).sort()).toEqual([...listed].sort());
     expect(readdirSync(`${examples}broken`).sort()).toEqual([...brokenListed].sort());
   });
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_VALIDATOR, generateValidatorSource } from '../../src/spec/generate-validator.js';
 import { LAYER_TYPES, type LayerType } from '../../src/spec/index.js';
+import { submissionFilesIn } from '../helpers/examples.js';
 
 const rubricDir = fileURLToPath(new URL('../../rubric/', import.meta.url));
 const schemaPath = path.join(rubricDir, 'submission.schema.json');
@@ -64,9 +65,9 @@ describe('the published submission schema', () => {
   it('is what every example points its $schema at', () => {
     // Prepare
     const files = [
-      ...readdirSync(path.join(rubricDir, 'examples'))
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => path.join(rubricDir, 'examples', f)),
+      ...submissionFilesIn(path.join(rubricDir, 'examples')).map((f) =>
+        path.join(rubricDir, 'examples', f),
+      ),
       ...readdirSync(path.join(rubricDir, 'examples', 'broken')).map((f) =>
         path.join(rubricDir, 'examples', 'broken', f),
       ),

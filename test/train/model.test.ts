@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { selectBackend } from '../../src/train/backend.js';
 import { ModelBuildError } from '../../src/train/errors.js';
 import { countTrainableParams, createModel } from '../../src/train/model.js';
 import type { BackendName } from '../../src/train/types.js';
+import { submissionFilesIn } from '../helpers/examples.js';
 import {
   type LayerCase,
   layersInSpecOrder,
@@ -167,14 +168,12 @@ describe('createModel parameter counts', () => {
   );
 
   const examplesDir = fileURLToPath(new URL('../../rubric/examples/', import.meta.url));
-  const examples = readdirSync(examplesDir)
-    .filter((file) => file.endsWith('.json'))
-    .flatMap((file) => {
-      const submission = JSON.parse(readFileSync(`${examplesDir}${file}`, 'utf8')) as Submission;
-      return submission.experiments.map(
-        (experiment) => [`${file} ${experiment.name}`, experiment.layers] as const,
-      );
-    });
+  const examples = submissionFilesIn(examplesDir).flatMap((file) => {
+    const submission = JSON.parse(readFileSync(`${examplesDir}${file}`, 'utf8')) as Submission;
+    return submission.experiments.map(
+      (experiment) => [`${file} ${experiment.name}`, experiment.layers] as const,
+    );
+  });
 
   it.each(examples)('example %s: countParams equals the validator’s count', (_name, layers) => {
     // Prepare
