@@ -832,6 +832,28 @@ describe('MaxPoolGrad on wasm', () => {
   });
 });
 
+describe('an empty batch on wasm', () => {
+  it('convolves, pools and takes gradients to empty results and a zero filter gradient', async () => {
+    // Prepare
+    await tf.setBackend('wasm');
+    const x = tf.zeros([0, 8, 8, 4]) as tf.Tensor4D;
+    const filter = tf.ones([3, 3, 4, 8]) as tf.Tensor4D;
+
+    // Act
+    const y = tf.conv2d(x, filter, 1, 'same');
+    const dW = tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 1, 'same').sum())(filter);
+    const dx = tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid').sum())(
+      x,
+    );
+
+    // Assess
+    expect(y.shape).toEqual([0, 8, 8, 8]);
+    expect(Array.from(dW.dataSync()).every((v) => v === 0)).toBe(true);
+    expect(dx.shape).toEqual([0, 8, 8, 4]);
+    tf.dispose([x, filter, y, dW, dx]);
+  });
+});
+
 describe('ReLU’s gradient on wasm', () => {
   it('gives the cpu backend’s values bit for bit: signs of zero, NaN, and a tail past the vectors', async () => {
     // Prepare: 4k + 3 values, so the scalar tail runs too.
