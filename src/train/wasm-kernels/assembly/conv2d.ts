@@ -153,73 +153,57 @@ function walk(
       const aBlock = a + <usize>((n * outHeight + oy) * outWidth) * channelBytes;
       if (kind === FORWARD) memory.fill(aBlock, 0, <usize>(rows * outWidth) * channelBytes);
       for (let c = 0; c < outChannels; ) {
-        const width = min(16, outChannels - c) & ~3;
+        // 16, 8 or 4 channels: 12 left take an 8-wide chunk, then a 4-wide one.
+        const left = outChannels - c;
+        const tileWidth = left >= 16 ? 16 : left >= 8 ? 8 : 4;
         const aAt = aBlock + ((<usize>c) << 2);
         for (let kh = 0; kh < filterHeight; kh++) {
           const x = xLine + <usize>kh * xRowBytes;
           const wAt = w + <usize>(kh * group) * channelBytes + ((<usize>c) << 2);
-          if (width === 16) run16(kind, x, aAt, wAt, group);
-          else if (width >= 8) run8(kind, x, aAt, wAt, group);
-          else run4(kind, x, aAt, wAt, group);
+          runTiles(kind, tileWidth, x, aAt, wAt, group);
         }
-        c += width >= 8 ? (width >= 16 ? 16 : 8) : 4;
+        c += tileWidth;
       }
     }
   }
 }
 
-/** `count` contiguous rows of w from w (and of the patch from x), 16 channels wide. */
-function run16(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
+/**
+ * Covers `count` contiguous rows of w (and of the patch from x) with tiles `width` channels
+ * wide: as many rows per tile as the registers hold, then smaller tiles for what is left.
+ */
+function runTiles(kind: i32, width: i32, x: usize, a: usize, w: usize, count: i32): void {
+  const most = width === 16 ? 2 : width === 8 ? 4 : 8;
   let j = 0;
-  for (; j + 2 <= count; j += 2) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile16x2(at, a, wAt);
-    else gradTile16x2(at, a, wAt);
-  }
-  if (j < count) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile16x1(at, a, wAt);
-    else gradTile16x1(at, a, wAt);
-  }
-}
-
-function run8(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
-  let j = 0;
-  for (; j + 4 <= count; j += 4) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile8x4(at, a, wAt);
-    else gradTile8x4(at, a, wAt);
-  }
-  for (; j < count; j++) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile8x1(at, a, wAt);
-    else gradTile8x1(at, a, wAt);
-  }
-}
-
-function run4(kind: i32, x: usize, a: usize, w: usize, count: i32): void {
-  let j = 0;
-  for (; j + 8 <= count; j += 8) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile4x8(at, a, wAt);
-    else gradTile4x8(at, a, wAt);
-  }
-  if (j + 4 <= count) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile4x4(at, a, wAt);
-    else gradTile4x4(at, a, wAt);
+  for (; j + most <= count; j += most) tile(kind, width, most, x, a, w, j);
+  if (width === 4 && j + 4 <= count) {
+    tile(kind, 4, 4, x, a, w, j);
     j += 4;
   }
-  for (; j < count; j++) {
-    const at = x + ((<usize>j) << 2);
-    const wAt = w + <usize>j * channelBytes;
-    if (kind === FORWARD) forwardTile4x1(at, a, wAt);
-    else gradTile4x1(at, a, wAt);
-  }
+  for (; j < count; j++) tile(kind, width, 1, x, a, w, j);
+}
+
+/** One tile of `rows` rows from row j, `width` channels wide. */
+function tile(kind: i32, width: i32, rows: i32, x: usize, a: usize, w: usize, j: i32): void {
+  const at = x + ((<usize>j) << 2);
+  const wAt = w + <usize>j * channelBytes;
+  if (kind === FORWARD) {
+    if (width === 16) {
+      if (rows === 2) forwardTile16x2(at, a, wAt);
+      else forwardTile16x1(at, a, wAt);
+    } else if (width === 8) {
+      if (rows === 4) forwardTile8x4(at, a, wAt);
+      else forwardTile8x1(at, a, wAt);
+    } else if (rows === 8) forwardTile4x8(at, a, wAt);
+    else if (rows === 4) forwardTile4x4(at, a, wAt);
+    else forwardTile4x1(at, a, wAt);
+  } else if (width === 16) {
+    if (rows === 2) gradTile16x2(at, a, wAt);
+    else gradTile16x1(at, a, wAt);
+  } else if (width === 8) {
+    if (rows === 4) gradTile8x4(at, a, wAt);
+    else gradTile8x1(at, a, wAt);
+  } else if (rows === 8) gradTile4x8(at, a, wAt);
+  else if (rows === 4) gradTile4x4(at, a, wAt);
+  else gradTile4x1(at, a, wAt);
 }
