@@ -2,7 +2,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
-import { heapOffset, simdKernels } from './simd-module.js';
+import { hasSimdKernel, heapOffset, simdKernels } from './simd-module.js';
 
 /** A kernel of this project's, not tfjs's: one fused Adam/AdamW step for one variable. */
 export const ADAM_UPDATE = 'AutograderAdamUpdate';
@@ -76,6 +76,5 @@ export const adamUpdateConfig: KernelConfig = {
 
 /** Whether the current backend runs the fused Adam step (wasm, with the SIMD kernels). */
 export function hasFusedAdam(): boolean {
-  if (tf.getBackend() !== 'wasm' || tf.getKernel(ADAM_UPDATE, 'wasm') === undefined) return false;
-  return simdKernels(tf.backend() as BackendWasm) !== null;
+  return hasSimdKernel(ADAM_UPDATE);
 }

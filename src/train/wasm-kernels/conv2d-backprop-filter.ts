@@ -7,7 +7,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
-import { convGeometry, convParts, imageBytes, padForConv } from './simd-conv.js';
+import { convGeometry, convMacs, convParts, imageBytes, padForConv } from './simd-conv.js';
 import { heapOffset, runParts, type SimdKernels, simdKernels } from './simd-module.js';
 
 type ConvInfo = backend_util.Conv2DInfo;
@@ -67,16 +67,9 @@ export function pickBackpropFilterMethod(
   simdAvailable: boolean,
 ): BackpropFilterMethod {
   if (simdAvailable && info.outChannels % 4 === 0) return 'simd';
-  const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const macs =
-    batchSize *
-    outHeight *
-    outWidth *
-    filterHeight *
-    filterWidth *
-    info.inChannels *
-    info.outChannels;
-  return info.strideHeight === 1 && info.strideWidth === 1 && macs >= SHIFTED_PLANES_MIN_MACS
+  return info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    convMacs(info) >= SHIFTED_PLANES_MIN_MACS
     ? 'shiftedPlanes'
     : 'batchAsChannels';
 }

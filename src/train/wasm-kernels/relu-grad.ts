@@ -2,7 +2,7 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
-import { heapOffset, simdKernels } from './simd-module.js';
+import { hasSimdKernel, heapOffset, simdKernels } from './simd-module.js';
 
 /** A kernel of this project's: ReLU's input gradient from dy and ReLU's input x. */
 export const RELU_GRAD = 'AutograderReluGrad';
@@ -51,14 +51,9 @@ export const reluGradientConfig: GradConfig = {
     const dyTensor = dy as tf.Tensor;
     return {
       x: () =>
-        hasFusedReluGrad() && x.dtype === 'float32'
+        hasSimdKernel(RELU_GRAD) && x.dtype === 'float32'
           ? (tf.engine().runKernel(RELU_GRAD, { dy: dyTensor, x }) as tf.Tensor)
           : tf.mul(dyTensor, tf.cast(tf.step(x), 'float32')),
     };
   },
 };
-
-function hasFusedReluGrad(): boolean {
-  if (tf.getBackend() !== 'wasm' || tf.getKernel(RELU_GRAD, 'wasm') === undefined) return false;
-  return simdKernels(tf.backend() as BackendWasm) !== null;
-}

@@ -99,14 +99,13 @@ export function convParts(
   backend: BackendWasm,
   info: backend_util.Conv2DInfo,
 ): { first: number; count: number }[] {
+  const parts = convMacs(info) >= SPLIT_MIN_MACS ? simdThreadCount(backend) : 1;
+  return splitBatch(info.batchSize, parts);
+}
+
+/** The multiply-adds of a convolution (and of each of its gradients). */
+export function convMacs(info: backend_util.Conv2DInfo): number {
   const { batchSize, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const macs =
-    batchSize *
-    outHeight *
-    outWidth *
-    filterHeight *
-    filterWidth *
-    info.inChannels *
-    info.outChannels;
-  return splitBatch(batchSize, macs >= SPLIT_MIN_MACS ? simdThreadCount(backend) : 1);
+  const positions = batchSize * outHeight * outWidth;
+  return positions * filterHeight * filterWidth * info.inChannels * info.outChannels;
 }

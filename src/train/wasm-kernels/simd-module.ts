@@ -1,4 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
 import { SIMD_MODULE_PLAIN, SIMD_MODULE_SHARED } from './simd-module.generated.js';
@@ -113,6 +114,15 @@ const runtimes = new WeakMap<BackendWasm, SimdRuntime | null>();
  */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
   return simdRuntime(backend)?.kernels ?? null;
+}
+
+/**
+ * Whether the current backend runs `kernelName`, one of this project's kernels built on the
+ * SIMD module: only wasm registers them, and they need the module to have instantiated.
+ */
+export function hasSimdKernel(kernelName: string): boolean {
+  if (tf.getBackend() !== 'wasm' || tf.getKernel(kernelName, 'wasm') === undefined) return false;
+  return simdKernels(tf.backend() as BackendWasm) !== null;
 }
 
 /** How many parts `runParts` runs at once on this backend: its thread count. */
