@@ -8,6 +8,7 @@ import { SIMD_MODULE_SHARED } from '../../src/train/wasm-kernels/simd-module.gen
 import { simdThreadCount, splitBatch } from '../../src/train/wasm-kernels/simd-module.js';
 import { type SimdExports, SimdThreadPool } from '../../src/train/wasm-kernels/simd-threads.js';
 import { wasmApi } from '../../src/train/wasm-kernels/webassembly-api.js';
+import { onBothBackends, randomValues, tiedValues } from '../helpers/backends.js';
 
 // This file's process runs tfjs-wasm's threaded build, so the SIMD kernels split their work
 // between this thread and a helper thread over the shared heap.
@@ -16,32 +17,6 @@ beforeAll(async () => {
 });
 
 type Shape4 = [number, number, number, number];
-
-/** Seeded uniform values in [low, high). */
-function randomValues(size: number, seed: number, low = -1, high = 1): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return low + ((high - low) * state) / 4294967296;
-  });
-}
-
-async function onBothBackends(
-  compute: () => tf.Tensor,
-): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
-  await tf.setBackend('cpu');
-  const reference = tf.tidy(compute);
-  const cpu = reference.dataSync() as Float32Array;
-  reference.dispose();
-  await tf.setBackend('wasm');
-  const before = tf.backend().numDataIds();
-  const result = tf.tidy(compute);
-  const wasm = result.dataSync() as Float32Array;
-  result.dispose();
-  // Partial results of the helper threads are freed too.
-  expect(tf.backend().numDataIds()).toBe(before);
-  return { cpu, wasm };
-}
 
 function worstRelativeError(actual: Float32Array, expected: Float32Array): number {
   const scale = expected.reduce((max, value) => Math.max(max, Math.abs(value)), 1);
@@ -115,9 +90,9 @@ describe('SIMD kernels on the threaded wasm backend', () => {
   });
 
   it('MaxPoolGrad matches the cpu kernel, an odd batch split in two', async () => {
-    // Prepare: small integers, so windows hold ties.
+    // Prepare
     const shape: [number, number, number, number] = [5, 8, 10, 8];
-    const xValues = randomValues(tf.util.sizeFromShape(shape), 3, 0, 3).map(Math.floor);
+    const xValues = tiedValues(tf.util.sizeFromShape(shape), 3);
 
     // Act
     const { cpu, wasm } = await onBothBackends(() =>
