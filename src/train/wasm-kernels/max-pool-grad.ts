@@ -39,7 +39,7 @@ function maxPoolGrad(args: {
   const twoByTwo = isTwoByTwoTiling(shape, window);
   if (twoByTwo && channels % 4 === 0 && simdKernels(backend) !== null) {
     // The same rule as routeTwoByTwo, four channels per instruction (MaxPool2d(2) on ConvNet's
-    // 64×32×32×16 activations: 0.6 against 2.5 ms).
+    // 64×32×32×16 activations, one thread, fastest of 30 calls: 0.42 against 2.9 ms).
     // Images are independent: one run of them per thread.
     const xAt = heapOffset(backend, input);
     const dyAt = heapOffset(backend, dy);

@@ -1,7 +1,8 @@
 /**
  * out = x [batch, height, width, channels] with zero rows above and below each image and zero
  * columns left and right of each row. Row copies and fills instead of tfjs-wasm's PadV2, which
- * visits every value (2.5 ms for a batch of 64 CIFAR images, against about 0.1).
+ * visits every value (64 CIFAR images by one pixel, fastest of 30 calls: 1.0 ms against 0.07;
+ * 2.3–2.5 ms when the machine was busy).
  */
 export function padNhwc(
   x: usize,
