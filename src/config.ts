@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from './train/types.js';
@@ -13,14 +14,35 @@ export function packageRoot(): string {
 
 /** Environment settings, read here and nowhere else. */
 export interface AutograderConfig {
-  /** AUTOGRADER_CIFAR10_DIR; default ../shared/cifar-10-batches-bin beside the package root. */
+  /**
+   * AUTOGRADER_CIFAR10_DIR; default the user's cache: $XDG_CACHE_HOME (else ~/.cache), then
+   * cifar10-autograder/cifar-10-batches-bin. Fetched there on first use when it is missing.
+   */
   cifar10Dir: string;
+  /** AUTOGRADER_CIFAR10_URL: where the binary archive is downloaded from; default the official one. */
+  cifar10Url: string;
+  /** AUTOGRADER_CIFAR10_MD5: the archive's md5 (hex); default the official archive's. */
+  cifar10Md5: string;
+  /** AUTOGRADER_REQUIRE_GPU=1 (the grader image): a job that finds no GPU fails instead of training on the CPU. */
+  requireGpu: boolean;
   /** AUTOGRADER_BACKEND forces a backend; unset means the best that loads. */
   backend?: BackendName;
   /** AUTOGRADER_CACHE_DIR: where calibrations are kept; default .cache/ under the package root. */
   cacheDir: string;
   /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means half the logical CPUs (up to 8). */
   wasmThreads?: number;
+}
+
+/** The official CIFAR-10 binary archive and the md5 its page publishes. */
+export const CIFAR10_ARCHIVE = {
+  url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+  md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+} as const;
+
+/** The data directory when neither --data nor AUTOGRADER_CIFAR10_DIR names one. */
+export function defaultCifar10Dir(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME?.trim() || path.join(env.HOME?.trim() || os.homedir(), '.cache');
+  return path.join(cache, 'cifar10-autograder', 'cifar-10-batches-bin');
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -38,10 +60,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
   }
   const root = packageRoot();
   const wasmThreads = readLimit(env, 'AUTOGRADER_WASM_THREADS');
+  const cifar10Md5 = optional(env, 'AUTOGRADER_CIFAR10_MD5')?.toLowerCase() ?? CIFAR10_ARCHIVE.md5;
+  if (!/^[0-9a-f]{32}$/.test(cifar10Md5)) {
+    throw new ConfigError(
+      `AUTOGRADER_CIFAR10_MD5 is "${cifar10Md5}"; expected 32 hexadecimal digits`,
+    );
+  }
+  const cifar10Url = optional(env, 'AUTOGRADER_CIFAR10_URL') ?? CIFAR10_ARCHIVE.url;
+  if (!/^https?:\/\/[^/]+/.test(cifar10Url)) {
+    throw new ConfigError(
+      `AUTOGRADER_CIFAR10_URL is "${cifar10Url}"; expected an http:// or https:// URL`,
+    );
+  }
   return {
-    cifar10Dir:
-      env.AUTOGRADER_CIFAR10_DIR?.trim() ||
-      path.resolve(root, '..', 'shared', 'cifar-10-batches-bin'),
+    cifar10Dir: optional(env, 'AUTOGRADER_CIFAR10_DIR') ?? defaultCifar10Dir(env),
+    cifar10Url,
+    cifar10Md5,
+    requireGpu: readFlag(env, 'AUTOGRADER_REQUIRE_GPU'),
     backend,
     cacheDir: env.AUTOGRADER_CACHE_DIR?.trim() || path.join(root, '.cache'),
     ...(wasmThreads !== undefined ? { wasmThreads } : {}),
@@ -120,6 +155,14 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = optional(env, name);
   if (value === undefined) throw new ConfigError(`${name} is not set`);
   return value;
+}
+
+/** "1"/"true" on, "0"/"false"/unset off; anything else is a mistake worth naming. */
+function readFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new ConfigError(`${name} is "${value}"; expected 1 or 0`);
 }
 
 function readEndpoint(env: NodeJS.ProcessEnv): string | undefined {

@@ -24,6 +24,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'train the MLP baseline on this backend and data and store its accuracy for task 3.3',
     load: async () => (await import('./commands/calibrate.js')).command,
   },
+  data: {
+    summary: 'fetch CIFAR-10 (the official archive, md5-checked) into the data directory',
+    load: async () => (await import('./commands/data.js')).command,
+  },
   pipeline: {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,

@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, isBackendName, readConfig } from '../config.js';
-import { CIFAR10_TEST_FILE, type Cifar10Dataset, loadCifar10FromDir } from '../data/index.js';
+import {
+  type Cifar10Dataset,
+  createDownloadReporter,
+  ensureCifar10,
+  loadCifar10FromDir,
+} from '../data/index.js';
 import type { DataSlice } from '../grade/index.js';
 import { selectBackend } from '../train/index.js';
 import type { BackendInfo, BackendName } from '../train/types.js';
@@ -11,6 +15,8 @@ import type { CliIo } from './types.js';
 /** The options grade and calibrate share: where the data is, which engine, which slice. */
 export interface TrainingFlags {
   dataDir: string;
+  /** Where the data is fetched from when dataDir lacks it, and the archive's md5. */
+  dataSource: { url: string; md5: string };
   /** Where calibrations are stored (AUTOGRADER_CACHE_DIR). */
   cacheDir: string;
   backend?: BackendName;
@@ -65,21 +71,33 @@ export function trainingFlags(
   const limitTrain = integerFlag('limit-train', values['limit-train'], 1);
   const limitTest = integerFlag('limit-test', values['limit-test'], 1);
   const seed = integerFlag('seed', values.seed, 0);
-  // Every flag is checked before the data directory, so a typo is reported as such on any machine.
   const dataDir = values.data === undefined ? config.cifar10Dir : path.resolve(io.cwd, values.data);
-  if (!existsSync(path.join(dataDir, CIFAR10_TEST_FILE))) {
-    throw new UsageError(
-      `no CIFAR-10 binaries in ${dataDir} (${CIFAR10_TEST_FILE} is missing): pass --data DIR or set AUTOGRADER_CIFAR10_DIR`,
-    );
-  }
   return {
     dataDir,
+    dataSource: { url: config.cifar10Url, md5: config.cifar10Md5 },
     cacheDir: config.cacheDir,
     backend: (values.backend as BackendName | undefined) ?? config.backend,
     seed,
     slice:
       limitTrain === undefined && limitTest === undefined ? undefined : { limitTrain, limitTest },
   };
+}
+
+/**
+ * Fetches CIFAR-10 into the data directory when it is not there yet (first use), with a progress
+ * bar; throws Cifar10FetchError (exit 1) with what to do when it cannot.
+ */
+export async function ensureTrainingData(flags: TrainingFlags, io: CliIo): Promise<void> {
+  const reporter = createDownloadReporter({ isTTY: io.isTTY, write: io.stdout, label: 'CIFAR-10' });
+  try {
+    await ensureCifar10(flags.dataDir, {
+      ...flags.dataSource,
+      onProgress: (progress) => reporter.update(progress),
+      log: (line) => io.stdout(`${line}\n`),
+    });
+  } finally {
+    reporter.finish();
+  }
 }
 
 /** Data and backend for a run, each set up once however many submissions share them. */

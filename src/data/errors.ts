@@ -20,3 +20,12 @@ export class Cifar10DataError extends Error {
 export class Cifar10BatchError extends RangeError {
   override name = 'Cifar10BatchError';
 }
+
+/**
+ * CIFAR-10 could not be fetched: no network, an HTTP error, a truncated or corrupt archive, a
+ * checksum mismatch. The message says what happened and what to do, including how to place the
+ * files by hand on a machine without network access.
+ */
+export class Cifar10FetchError extends Error {
+  override name = 'Cifar10FetchError';
+}

@@ -3,7 +3,12 @@ import { DEFAULT_RUBRIC, formatCount, formatPercent } from '../../rubric/index.j
 import { createProgressReporter } from '../../train/index.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
-import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
+import {
+  ensureTrainingData,
+  sharedSetup,
+  TRAINING_OPTIONS,
+  trainingFlags,
+} from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
@@ -18,7 +23,7 @@ Calibrations are kept under AUTOGRADER_CACHE_DIR (default .cache/ in the package
 rubric version, backend and dataset; a slice (--limit-*) is a dataset of its own, so grade a
 slice after calibrating the same slice.
 
-Exit status: 0 stored, 1 the baseline did not train, 2 usage error or missing data.`;
+Exit status: 0 stored, 1 the baseline did not train or the data could not be fetched, 2 usage error.`;
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args);
@@ -27,6 +32,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const flags = trainingFlags(values, io);
+  await ensureTrainingData(flags, io);
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
   const rubric = DEFAULT_RUBRIC;
   io.stdout(

@@ -14,7 +14,12 @@ import { createProgressReporter } from '../../train/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
-import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
+import {
+  ensureTrainingData,
+  sharedSetup,
+  TRAINING_OPTIONS,
+  trainingFlags,
+} from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
 function describeEvent(event: GradeEvent): string | undefined {
@@ -42,13 +47,14 @@ Trains every experiment of a submission, scores the rubric and writes the result
 unless --out names a file (or an existing directory to put it in). With a directory, every *.json in it is graded (results are skipped)
 and each result goes beside its submission, or into the directory --out names.
 
-  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
+  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR, else
+                    ~/.cache/cifar10-autograder/cifar-10-batches-bin; fetched there on first use)
   --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
   --seed N          training seed (default: the rubric's)
   --limit-train N   train on the first N training images (a slice; the result says so)
   --limit-test N    evaluate on the first N test images
 
-Exit status: 0 graded (whatever the score), 1 invalid submission or grading failed, 2 usage error or unreadable input.`;
+Exit status: 0 graded (whatever the score), 1 invalid submission, grading failed or the data could not be fetched, 2 usage error or unreadable input.`;
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args);
@@ -71,6 +77,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ? (file: string) => resultPathFor(file, out)
       : (file: string) => out ?? resultPathFor(file);
   const flags = trainingFlags(values, io);
+  await ensureTrainingData(flags, io);
 
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
   const deps: Omit<GradeDeps, 'writeResult'> = {

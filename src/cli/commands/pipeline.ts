@@ -9,7 +9,13 @@ import { formatScore, renderResultText } from '../../rubric/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
-import { integerFlag, sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
+import {
+  ensureTrainingData,
+  integerFlag,
+  sharedSetup,
+  TRAINING_OPTIONS,
+  trainingFlags,
+} from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
@@ -25,7 +31,8 @@ file under results/ with its score.
   --student NAME    the student folder to upload under (default: local)
   --redeliver       deliver every S3 event twice, as S3 may; each upload still starts one job
   --out DIR         also copy each result file to DIR/<student>/<file name>
-  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
+  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR, else
+                    ~/.cache/cifar10-autograder/cifar-10-batches-bin; fetched there on first use)
   --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
   --docker IMAGE    run each job in the grader image (docker run --gpus all --network host),
                     as on a GPU workstation; the image brings its own data and engine
@@ -79,6 +86,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     slice = dockerSlice(values);
   } else {
     const flags = trainingFlags(values, io);
+    await ensureTrainingData(flags, io);
     jobs = { kind: 'in-process', ...sharedSetup(flags) };
     slice = flags.slice;
   }
