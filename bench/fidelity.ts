@@ -11,7 +11,7 @@
  *                             [--limit-train N] [--torch-threads 2] [--no-torch]
  *
  * Takes many minutes on two cores; the tfjs side runs first, then PyTorch, so they do not share
- * the CPU. Skips with a message when the CIFAR-10 copy is absent (readConfig().cifar10Dir).
+ * the CPU. Skips with a message when the CIFAR-10 copy is absent (benchCifarDir()).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,12 +20,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { readConfig } from '../src/config.js';
 import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE } from '../src/data/types.js';
 import type { Layer } from '../src/spec/types.js';
 import { createProgressReporter, selectBackend, trainExperiment } from '../src/train/index.js';
 import type { BackendName, TrainOutcome } from '../src/train/types.js';
+import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -110,10 +110,10 @@ function spread(numbers: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
-  const dataDir = readConfig().cifar10Dir;
+  const dataDir = benchCifarDir();
   if (!existsSync(path.join(dataDir, CIFAR10_TEST_FILE))) {
     process.stdout.write(
-      `fidelity: skipped, no CIFAR-10 copy at ${dataDir} (set AUTOGRADER_CIFAR10_DIR)\n`,
+      `fidelity: skipped, no CIFAR-10 copy at ${dataDir} (set AUTOGRADER_CIFAR10_DIR or run autograder data fetch)\n`,
     );
     return;
   }

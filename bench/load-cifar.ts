@@ -6,12 +6,12 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { readConfig } from '../src/config.js';
 import { fillBatch, loadCifar10FromDir } from '../src/data/index.js';
+import { benchCifarDir } from './cifar-dir.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
-const dir = readConfig().cifar10Dir;
+const dir = benchCifarDir();
 const BATCH = 64;
 
 const loads: number[] = [];

@@ -198,11 +198,6 @@ describe('autograder grade', () => {
       says: '--backend must be tensorflow, wasm or cpu, got "cuda"',
     },
     { description: 'a missing file', args: ['missing.json'], says: 'cannot read missing.json' },
-    {
-      description: 'missing data',
-      args: ['two.json', '--data', 'nowhere'],
-      says: 'no CIFAR-10 binaries in',
-    },
   ])('exits 2 with a usage message for $description', async ({ args, says }) => {
     // Prepare
     const dir = await workspace('usage');

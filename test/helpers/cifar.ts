@@ -18,4 +18,4 @@ export function realCifarDir(suite?: string): string | undefined {
 
 /** Put in a skipped suite's title, so a run without the data says why those tests did not run. */
 export const REAL_CIFAR_SKIP_REASON =
-  'needs the real CIFAR-10 binaries (../shared/cifar-10-batches-bin or AUTOGRADER_CIFAR10_DIR); skipped when absent';
+  'needs the real CIFAR-10 binaries (AUTOGRADER_CIFAR10_DIR, which the test config points at ../shared/cifar-10-batches-bin when it exists); skipped when absent';
