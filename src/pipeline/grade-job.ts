@@ -15,7 +15,7 @@ import {
   type Rubric,
 } from '../rubric/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import { selectBackend } from '../train/index.js';
+import { isGpuDevice, selectBackend } from '../train/index.js';
 import type { BackendInfo } from '../train/types.js';
 import { identityOf } from './identity.js';
 import { submissionSource } from './keys.js';
@@ -30,6 +30,8 @@ export interface GradeJobDeps {
   selectBackend?: () => Promise<BackendInfo>;
   rubric?: Rubric;
   log?: Logger;
+  /** AUTOGRADER_REQUIRE_GPU: fail at once, before loading data, when the engine finds no GPU. */
+  requireGpu?: boolean;
 }
 
 /**
@@ -53,12 +55,30 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
     if (bytes === undefined) {
       throw new Error(`the submission ${submissionSource(request.submission)} no longer exists`);
     }
+    let chooseBackend = deps.selectBackend;
+    if (deps.requireGpu) {
+      const backend = await (deps.selectBackend ?? (() => selectBackend()))();
+      if (!isGpuDevice(backend)) {
+        const message = noGpuMessage(backend);
+        log({ event: 'no-gpu', resultKey: request.result.key, backend: { ...backend } });
+        await writeResult(
+          buildFailureResult({
+            reason: 'no_gpu',
+            message,
+            identity: identityOf(request.submission, bytes),
+            rubric,
+          }),
+        );
+        return 1;
+      }
+      chooseBackend = async () => backend;
+    }
     const result = await gradeSubmission(
       { bytes, source: submissionSource(request.submission) },
       {
         loadData: deps.loadData,
         ...(deps.slice ? { slice: deps.slice } : {}),
-        ...(deps.selectBackend ? { selectBackend: deps.selectBackend } : {}),
+        ...(chooseBackend ? { selectBackend: chooseBackend } : {}),
         rubric,
         writeResult: async (written) => {
           await writeResult(written);
@@ -83,6 +103,15 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
     );
     return 1;
   }
+}
+
+function noGpuMessage(backend: BackendInfo): string {
+  return (
+    `this grader trains only on a GPU (AUTOGRADER_REQUIRE_GPU=1), but TensorFlow.js found none: ` +
+    `the ${backend.name} backend (${backend.detail}) runs on the cpu. Nothing was trained. Check ` +
+    'that the job ran on a GPU instance with the NVIDIA container runtime (docker run --gpus all) ' +
+    "and that CUDA's libraries load, then re-run it"
+  );
 }
 
 /** The grader container's main: everything from the environment, as AWS Batch sets it. */
@@ -117,6 +146,7 @@ export async function runGraderContainer(
         ? loadCifar10FromStore(storeFor(cifar10S3.bucket), cifar10S3.prefix, slice)
         : loadCifar10FromDir(config.cifar10Dir, slice),
     selectBackend: () => selectBackend(config.backend),
+    requireGpu: config.requireGpu,
     log,
   });
 }

@@ -136,6 +136,8 @@ export function buildGradedResult(input: GradedResultInput): ResultFile {
         name: input.backend.name,
         version: input.backend.version,
         detail: input.backend.detail,
+        device: input.backend.device,
+        threads: input.backend.threads,
       },
       dataset: input.dataset,
       baseline: input.baseline,

@@ -16,6 +16,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<FailureReason, string>> = {
   host_lost:
     'the machine running it was lost (for example a reclaimed spot instance) and retries ran out',
   crash: 'the grader crashed',
+  no_gpu: 'the grading machine has no usable GPU, and this grader trains only on one',
 };
 
 function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {
@@ -54,7 +55,7 @@ function runDescription(result: Omit<ResultFile, 'output'>): string[] {
   const lines: string[] = [];
   if (x.backend && x.dataset) {
     lines.push(
-      `Reproduced with TensorFlow.js ${escapeMarkdown(x.backend.version)} on the ${escapeMarkdown(x.backend.name)} backend, seed ${x.seed ?? '–'}: ${x.epochs ?? '–'} epochs on ${formatCount(x.dataset.train_images)} training images, tested on ${formatCount(x.dataset.test_images)}.`,
+      `Reproduced with TensorFlow.js ${escapeMarkdown(x.backend.version)} on the ${escapeMarkdown(x.backend.name)} backend (device: ${escapeMarkdown(x.backend.device)}), seed ${x.seed ?? '–'}: ${x.epochs ?? '–'} epochs on ${formatCount(x.dataset.train_images)} training images, tested on ${formatCount(x.dataset.test_images)}.`,
     );
     if (x.dataset.slice) {
       lines.push(

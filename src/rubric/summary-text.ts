@@ -44,7 +44,7 @@ export function renderResultText(result: ResultFile): string {
   if (x.backend && x.dataset) {
     const slice = x.dataset.slice ? ', a slice: not comparable with full runs' : '';
     lines.push(
-      `Backend ${x.backend.name} (${x.backend.detail}), seed ${x.seed ?? '–'}, ${formatCount(x.dataset.train_images)} training / ${formatCount(x.dataset.test_images)} test images${slice}.`,
+      `Backend ${x.backend.name} (${x.backend.detail}) on ${x.backend.device}, seed ${x.seed ?? '–'}, ${formatCount(x.dataset.train_images)} training / ${formatCount(x.dataset.test_images)} test images${slice}.`,
     );
   }
   if (x.experiments.length > 0) {

@@ -132,7 +132,7 @@ export interface LeaderboardEntry {
 export type ResultOutcome = 'graded' | 'rejected' | 'failed';
 
 /** Why a grading job stopped without finishing. */
-export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash';
+export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash' | 'no_gpu';
 
 /** not_run: grading stopped before this experiment was trained. */
 export type ExperimentRecordStatus = 'ok' | 'diverged' | 'timeout' | 'error' | 'not_run';
@@ -206,7 +206,14 @@ export interface ResultExtraData {
   final: string | null;
   seed: number | null;
   epochs: number | null;
-  backend: { name: string; version: string; detail: string } | null;
+  /** The engine that trained: device is the GPU's model name or "cpu", as the engine reported it. */
+  backend: {
+    name: string;
+    version: string;
+    detail: string;
+    device: string;
+    threads: number;
+  } | null;
   dataset: DatasetRecord | null;
   baseline: BaselineRecord | null;
   experiments: ExperimentRecord[];

@@ -1,4 +1,6 @@
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readConfig } from '../config.js';
 import type { BackendInfo, BackendName } from './types.js';
@@ -15,6 +17,8 @@ export interface SelectBackendDeps {
    * else half the logical CPUs (up to 8). Fixed once the wasm backend has started in a process.
    */
   wasmThreads?: number;
+  /** The GPU's model name from the driver, when there is one; injected for tests. */
+  gpuModel?: () => Promise<string | undefined>;
 }
 
 /** No backend could be set: the forced one failed, or (never in practice) even cpu did. */
@@ -40,11 +44,12 @@ export async function selectBackend(
   deps: SelectBackendDeps = {},
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
+  const gpuModel = deps.gpuModel ?? nvidiaGpuModel;
   const wasmThreads = deps.wasmThreads ?? readConfig().wasmThreads ?? defaultWasmThreads();
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {
-    const outcome = await trySetBackend(name, importModule, wasmThreads);
+    const outcome = await trySetBackend(name, importModule, wasmThreads, gpuModel);
     if (typeof outcome !== 'string') return outcome;
     failures.push(`${name}: ${outcome}`);
   }
@@ -57,20 +62,30 @@ async function trySetBackend(
   name: BackendName,
   importModule: ImportModule,
   wasmThreads: number,
+  gpuModel: () => Promise<string | undefined>,
 ): Promise<BackendInfo | string> {
   switch (name) {
     case 'tensorflow':
-      return trySetTensorflow(importModule);
+      return trySetTensorflow(importModule, gpuModel);
     case 'wasm':
       return trySetWasm(importModule, wasmThreads);
     case 'cpu':
       return (await activate('cpu'))
-        ? { name: 'cpu', version: tf.version_core, detail: 'pure JavaScript (@tensorflow/tfjs)' }
+        ? {
+            name: 'cpu',
+            version: tf.version_core,
+            detail: 'pure JavaScript (@tensorflow/tfjs)',
+            device: 'cpu',
+            threads: 1,
+          }
         : 'tfjs could not initialize its cpu backend';
   }
 }
 
-async function trySetTensorflow(importModule: ImportModule): Promise<BackendInfo | string> {
+async function trySetTensorflow(
+  importModule: ImportModule,
+  gpuModel: () => Promise<string | undefined>,
+): Promise<BackendInfo | string> {
   const reasons: string[] = [];
   for (const specifier of TENSORFLOW_PACKAGES) {
     let loaded: unknown;
@@ -81,7 +96,16 @@ async function trySetTensorflow(importModule: ImportModule): Promise<BackendInfo
       continue;
     }
     if (await activate('tensorflow')) {
-      return { name: 'tensorflow', version: packageVersion(loaded, specifier), detail: specifier };
+      // tfjs-node-gpu without a usable CUDA runs TensorFlow's CPU kernels: only the backend knows.
+      const onGpu = usesGpuDevice(tf.backend());
+      return {
+        name: 'tensorflow',
+        version: packageVersion(loaded, specifier),
+        detail: specifier,
+        device: onGpu ? ((await gpuModel().catch(() => undefined)) ?? 'GPU') : 'cpu',
+        // TensorFlow's intra-op pool defaults to one thread per schedulable CPU.
+        threads: os.availableParallelism(),
+      };
     }
     reasons.push(`${specifier} loaded but its "tensorflow" backend did not initialize`);
   }
@@ -129,8 +153,38 @@ async function trySetWasm(
   return {
     name: 'wasm',
     version: packageVersion(loaded, WASM_PACKAGE),
+    device: 'cpu',
+    threads,
     detail: `wasm ${simd ? 'simd' : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`,
   };
+}
+
+/**
+ * tfjs-node's backend says whether TensorFlow placed work on a GPU (`isUsingGpuDevice`, set by
+ * the native binding from the devices TensorFlow found).
+ */
+export function usesGpuDevice(backend: unknown): boolean {
+  return isRecord(backend) && backend.isUsingGpuDevice === true;
+}
+
+/** True when the engine trains on a GPU, whatever its name. */
+export function isGpuDevice(info: Pick<BackendInfo, 'device'>): boolean {
+  return info.device !== 'cpu';
+}
+
+/**
+ * The first NVIDIA GPU's model, from the driver's /proc/driver/nvidia/gpus/<bus>/information
+ * ("Model: Tesla T4"), which the NVIDIA container runtime shows inside containers too.
+ */
+async function nvidiaGpuModel(): Promise<string | undefined> {
+  const root = '/proc/driver/nvidia/gpus';
+  const buses = (await readdir(root).catch(() => [])).sort();
+  for (const bus of buses) {
+    const text = await readFile(path.join(root, bus, 'information'), 'utf8').catch(() => '');
+    const model = /^Model:\s*(.+?)\s*$/m.exec(text)?.[1];
+    if (model) return model;
+  }
+  return undefined;
 }
 
 function hasBackendWasm(

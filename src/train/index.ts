@@ -1,4 +1,10 @@
-export { BackendUnavailableError, type SelectBackendDeps, selectBackend } from './backend.js';
+export {
+  BackendUnavailableError,
+  isGpuDevice,
+  type SelectBackendDeps,
+  selectBackend,
+  usesGpuDevice,
+} from './backend.js';
 export { ModelBuildError, TrainingConfigError } from './errors.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { convFanIn, torchDefaultBound } from './init.js';

@@ -9,6 +9,13 @@ export interface BackendInfo {
   version: string;
   /** Which package or build provided it, e.g. "@tensorflow/tfjs-node-gpu", "wasm simd". */
   detail: string;
+  /**
+   * The device that trains, as the engine reports it: the GPU's model name (e.g. "Tesla T4"),
+   * "GPU" when TensorFlow uses one whose name the driver does not tell, or "cpu".
+   */
+  device: string;
+  /** CPU threads the engine computes with (for TensorFlow, its default pool: one per logical CPU). */
+  threads: number;
 }
 
 /** Settings an experiment trains with, after the rubric's defaults are applied. */

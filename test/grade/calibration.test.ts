@@ -20,7 +20,13 @@ import {
 import type { BackendInfo } from '../../src/train/types.js';
 import { fakeTrainer } from '../fixtures/grade/fake-trainer.js';
 
-const BACKEND: BackendInfo = { name: 'wasm', version: '4.22.0', detail: 'fake' };
+const BACKEND: BackendInfo = {
+  name: 'wasm',
+  version: '4.22.0',
+  detail: 'fake',
+  device: 'cpu',
+  threads: 1,
+};
 const DATA = syntheticCifar10({ train: 32, test: 16, seed: 5 });
 
 let cacheDir: string;

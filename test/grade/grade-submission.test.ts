@@ -10,7 +10,13 @@ import { type FakeAnswer, fakeTrainer } from '../fixtures/grade/fake-trainer.js'
 const TWO_EXPERIMENTS = readFileSync(
   fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url)),
 );
-const BACKEND: BackendInfo = { name: 'cpu', version: '4.22.0', detail: 'fake' };
+const BACKEND: BackendInfo = {
+  name: 'cpu',
+  version: '4.22.0',
+  detail: 'fake',
+  device: 'cpu',
+  threads: 1,
+};
 const DATA = syntheticCifar10({ train: 64, test: 32, seed: 1 });
 
 /** A clock that advances 250 ms per reading, so timings are non-zero yet predictable. */

@@ -66,7 +66,7 @@ beforeAll(async () => {
   const tiny = await readFile(
     fileURLToPath(new URL('../../rubric/examples/tiny.json', import.meta.url)),
   );
-  for (const student of ['kim', 'lee'])
+  for (const student of ['kim', 'lee', 'park'])
     await submissions.put(`submissions/${student}/tiny.json`, tiny);
   await putSyntheticCifar10(new S3ObjectStore({ bucket: DATA, client: s3.client }), 'cifar10/', {
     train: 64,
@@ -88,7 +88,7 @@ describe('grader-image entrypoint as a Node program', () => {
     const result = await readResult('results/kim/tiny.json');
     expect(result.extra_data.outcome).toBe('graded');
     expect(result.extra_data.complete).toBe(true);
-    expect(result.extra_data.backend?.name).toBe('cpu');
+    expect(result.extra_data.backend).toMatchObject({ name: 'cpu', device: 'cpu', threads: 1 });
     expect(result.extra_data.dataset).toMatchObject({ train_images: 64, test_images: 32 });
     expect(result.extra_data.submission.source).toBe(
       `s3://${SUBMISSIONS}/submissions/kim/tiny.json`,
@@ -107,6 +107,23 @@ describe('grader-image entrypoint as a Node program', () => {
     expect(result.extra_data.outcome).toBe('failed');
     expect(result.extra_data.failure?.reason).toBe('crash');
     expect(result.extra_data.failure?.message).toMatch(/missing/);
+  });
+
+  it('with AUTOGRADER_REQUIRE_GPU=1 and no GPU, trains nothing and writes a result that says so', async () => {
+    // Act
+    const { code } = await runEntrypoint('park', {
+      AUTOGRADER_CIFAR10_S3: `s3://${DATA}/cifar10/`,
+      AUTOGRADER_REQUIRE_GPU: '1',
+    });
+    // Assess
+    expect(code).toBe(1);
+    const result = await readResult('results/park/tiny.json');
+    expect(result.extra_data.outcome).toBe('failed');
+    expect(result.extra_data.complete).toBe(true);
+    expect(result.extra_data.failure?.reason).toBe('no_gpu');
+    expect(result.extra_data.failure?.message).toContain('the cpu backend');
+    expect(result.extra_data.experiments).toEqual([]);
+    expect(result.output).toContain('no usable GPU');
   });
 
   it('exits 2 and says which variable is missing when the job environment is incomplete', async () => {

@@ -21,7 +21,13 @@ import {
   SINGLE_CONV_PARAMS,
 } from '../fixtures/grade/check-inputs.js';
 
-const BACKEND = { name: 'cpu', version: '4.22.0', detail: 'pure JavaScript' } as const;
+const BACKEND = {
+  name: 'cpu',
+  version: '4.22.0',
+  detail: 'pure JavaScript',
+  device: 'cpu',
+  threads: 1,
+} as const;
 const IDENTITY = { sha256: 'b'.repeat(64), bytes: 1234, source: 'alice/convnet.json' };
 
 function gradedInput(overrides: Partial<GradedResultInput> = {}): GradedResultInput {

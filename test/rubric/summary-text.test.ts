@@ -28,7 +28,7 @@ describe('renderResultText', () => {
       ...facts,
       rubric: DEFAULT_RUBRIC,
       dataset: FULL_DATASET,
-      backend: { name: 'wasm', version: '4.22.0', detail: 'wasm simd' },
+      backend: { name: 'wasm', version: '4.22.0', detail: 'wasm simd', device: 'cpu', threads: 1 },
       seed: 42,
       identity: { sha256: null, bytes: null, source: null },
       executionTime: 1,
@@ -46,7 +46,7 @@ describe('renderResultText', () => {
     expect(endOf(row, '4.24M')).toBe(endOf(header, 'MACs'));
     expect(text).toContain('Score: 6 / 8');
     expect(text).toContain(
-      'Backend wasm (wasm simd), seed 42, 50,000 training / 10,000 test images.',
+      'Backend wasm (wasm simd) on cpu, seed 42, 50,000 training / 10,000 test images.',
     );
     expect(text).toContain('3.2  1 / 1  Count its parameters\n     The reported count, 42,362');
     expect(text).toContain('run "autograder calibrate" for this backend and data');

@@ -1,6 +1,7 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendUnavailableError, selectBackend } from '../../src/train/backend.js';
+import { BackendUnavailableError, isGpuDevice, selectBackend } from '../../src/train/backend.js';
 import { registerThreadedWasmBackend } from '../../src/train/wasm-threads.js';
 
 /** An importModule that records what was asked for and loads only the packages given. */
@@ -17,12 +18,19 @@ function importing(available: Record<string, () => unknown>) {
 
 const realWasm = () => import('@tensorflow/tfjs-backend-wasm');
 
-/** Stands in for tfjs-node: registers a "tensorflow" backend (backed by cpu) as the real one does on import. */
-function fakeTensorflowBinding(version: Record<string, string>) {
+/**
+ * Stands in for tfjs-node: registers a "tensorflow" backend (backed by cpu) as the real one does
+ * on import; with `gpu`, the backend reports `isUsingGpuDevice` as tfjs-node's does.
+ */
+function fakeTensorflowBinding(version: Record<string, string>, gpu?: boolean) {
   return () => {
     const cpuFactory = tf.findBackendFactory('cpu');
     if (cpuFactory === null) throw new Error('cpu backend factory missing');
-    tf.registerBackend('tensorflow', cpuFactory);
+    tf.registerBackend('tensorflow', async () => {
+      const backend = await cpuFactory();
+      if (gpu !== undefined) Object.assign(backend, { isUsingGpuDevice: gpu });
+      return backend;
+    });
     return { version };
   };
 }
@@ -52,6 +60,7 @@ describe('selectBackend', () => {
     expect(info.version).toBe('4.22.0');
     // Node 20 has wasm SIMD; the threaded build runs its pool on worker_threads.
     expect(info.detail).toBe('wasm simd, 2 threads');
+    expect(info).toMatchObject({ device: 'cpu', threads: 2 });
     expect(tf.getBackend()).toBe('wasm');
   });
 
@@ -71,8 +80,31 @@ describe('selectBackend', () => {
       name: 'tensorflow',
       version: '4.22.0-test',
       detail: '@tensorflow/tfjs-node',
+      device: 'cpu',
+      threads: os.availableParallelism(),
     });
     expect(tf.getBackend()).toBe('tensorflow');
+  });
+
+  it.each([
+    { description: 'a GPU the driver names', gpu: true, model: 'Tesla T4', device: 'Tesla T4' },
+    { description: 'a GPU the driver does not name', gpu: true, model: undefined, device: 'GPU' },
+    {
+      description: 'tfjs-node-gpu fallen back to CPU kernels',
+      gpu: false,
+      model: 'Tesla T4',
+      device: 'cpu',
+    },
+  ])('records the device TensorFlow reports: $description', async ({ gpu, model, device }) => {
+    // Prepare
+    const { importModule } = importing({
+      '@tensorflow/tfjs-node-gpu': fakeTensorflowBinding({ 'tfjs-node-gpu': '4.22.0' }, gpu),
+    });
+    // Act
+    const info = await selectBackend('tensorflow', { importModule, gpuModel: async () => model });
+    // Assess
+    expect(info).toMatchObject({ name: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu', device });
+    expect(isGpuDevice(info)).toBe(device !== 'cpu');
   });
 
   it('falls back to cpu when wasm does not load either', async () => {

@@ -29,7 +29,7 @@ function describeEvent(event: GradeEvent): string | undefined {
         ? `Valid: ${event.experiments} experiment${event.experiments === 1 ? '' : 's'} to train.`
         : `Invalid: ${event.errors} problem${event.errors === 1 ? '' : 's'}; nothing will be trained.`;
     case 'ready':
-      return `Training on ${event.backend.name} (${event.backend.detail}) with ${formatCount(event.trainImages)} training / ${formatCount(event.testImages)} test images; baseline: ${event.baseline === 'calibration' ? 'calibrated' : 'reference figure'}.`;
+      return `Training on ${event.backend.name} (${event.backend.detail}) on ${event.backend.device} with ${formatCount(event.trainImages)} training / ${formatCount(event.testImages)} test images; baseline: ${event.baseline === 'calibration' ? 'calibrated' : 'reference figure'}.`;
     case 'experiment-start':
       return `[${event.index + 1}/${event.total}] ${event.name}`;
     case 'experiment-end':
