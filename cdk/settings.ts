@@ -1,4 +1,12 @@
 import type { Node } from 'constructs';
+import { DEFAULT_RUBRIC } from '../src/rubric/default-rubric.js';
+import { jobTimeLimitSeconds } from '../src/rubric/time-budget.js';
+
+/**
+ * The shortest Batch timeout that lets the grader finish on its own: every experiment the rubric
+ * allows using its whole training time, plus the job's overhead (docs/budgets.md).
+ */
+export const MIN_JOB_TIMEOUT_MINUTES = Math.ceil(jobTimeLimitSeconds(DEFAULT_RUBRIC) / 60);
 
 /**
  * What staff may tune at deploy time, as CDK context (`cdk deploy -c autograder:spot=true`, or
@@ -14,7 +22,10 @@ export interface AutograderSettings {
   /** vCPUs and memory one grading job reserves; must fit the instance type. */
   jobVcpus: number;
   jobMemoryMiB: number;
-  /** A job attempt running longer is stopped and reported as timed out. */
+  /**
+   * A job attempt running longer is stopped and reported as timed out. At least
+   * MIN_JOB_TIMEOUT_MINUTES, so Batch never stops a job the rubric's time limits would end.
+   */
   jobTimeoutMinutes: number;
   /** Attempts in all, for jobs whose host was lost (spot reclaim). */
   jobAttempts: number;
@@ -30,7 +41,7 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   maxVcpus: 16,
   jobVcpus: 4,
   jobMemoryMiB: 14_336,
-  jobTimeoutMinutes: 60,
+  jobTimeoutMinutes: MIN_JOB_TIMEOUT_MINUTES,
   jobAttempts: 3,
   noncurrentVersionDays: 90,
   logRetentionDays: 30,
@@ -93,7 +104,7 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSetti
     maxVcpus: integer('maxVcpus', 1, 10_000),
     jobVcpus: integer('jobVcpus', 1, 192),
     jobMemoryMiB: integer('jobMemoryMiB', 1024, 786_432),
-    jobTimeoutMinutes: integer('jobTimeoutMinutes', 1, 24 * 60),
+    jobTimeoutMinutes: integer('jobTimeoutMinutes', MIN_JOB_TIMEOUT_MINUTES, 24 * 60),
     jobAttempts: integer('jobAttempts', 1, 10),
     noncurrentVersionDays: integer('noncurrentVersionDays', 1, 3650),
     logRetentionDays: integer('logRetentionDays', 1, 3653),

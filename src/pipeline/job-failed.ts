@@ -11,6 +11,7 @@ import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { EventShapeError } from './errors.js';
 import { identityOf } from './identity.js';
 import { submissionSource } from './keys.js';
+import { assessOutOfMemory } from './out-of-memory.js';
 import { putResultFile } from './result-file.js';
 import type { JobFailedOutcome, JobFailureReason, Logger } from './types.js';
 
@@ -67,7 +68,7 @@ export function classifyJobFailure(detail: BatchJobDetail): {
   if (containerReasons.some((text) => /OutOfMemory/i.test(text))) {
     return {
       reason: 'out_of_memory',
-      message: `The grading job ran out of memory and was stopped${because}.`,
+      message: `The grading job used more than the host memory reserved for its container (not the GPU's memory) and was stopped${because}.`,
     };
   }
   const code = exitCode === undefined ? '' : ` with exit code ${exitCode}`;
@@ -130,7 +131,12 @@ export async function handleJobFailed(
     return kept(resultKey, 'the submission was replaced by a newer upload', log, detail);
   }
 
-  const { reason, message } = classifyJobFailure(detail);
+  const classified = classifyJobFailure(detail);
+  const { reason } = classified;
+  const message =
+    reason === 'out_of_memory'
+      ? `${classified.message} ${assessOutOfMemory(bytes, rubric)}`
+      : classified.message;
   const result = buildFailureResult({
     reason,
     message,

@@ -223,7 +223,10 @@ export function buildFailureResult(input: FailureResultInput): ResultFile {
       extra_data: { ...previous.extra_data, outcome: 'failed', complete: true, failure },
     });
   }
-  const output = `Not graded: the grading job stopped (${FAILURE_REASON_TEXT[input.reason]}). Your submission was valid; course staff can re-run it.`;
+  const output =
+    input.reason === 'out_of_memory'
+      ? `Not graded: the grading job stopped (${FAILURE_REASON_TEXT[input.reason]}); the summary says what ran out and whether the submission's size is the likely cause.`
+      : `Not graded: the grading job stopped (${FAILURE_REASON_TEXT[input.reason]}). Your submission was valid; course staff can re-run it.`;
   return ungradedResult(
     rubric,
     input.identity ?? previous?.extra_data.submission ?? UNKNOWN_SUBMISSION,

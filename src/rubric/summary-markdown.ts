@@ -100,11 +100,17 @@ export function renderResultMarkdown(result: Omit<ResultFile, 'output'>): string
   }
   if (x.outcome === 'failed') {
     const failure = x.failure;
-    lines.push(
-      `## Grading did not finish: ${score}`,
-      '',
-      `The grading job stopped: ${failure ? FAILURE_REASON_TEXT[failure.reason] : 'for an unknown reason'}${failure?.message ? ` (${escapeMarkdown(failure.message)})` : ''}. Your submission was valid, so this is not your mistake: course staff can re-run it.${x.experiments.some((e) => e.status !== 'not_run') ? ' What finished before it stopped is scored below.' : ''}`,
-    );
+    const why = failure ? FAILURE_REASON_TEXT[failure.reason] : 'for an unknown reason';
+    const finished = x.experiments.some((e) => e.status !== 'not_run')
+      ? ' What finished before it stopped is scored below.'
+      : '';
+    // Running out of memory may be the submission's own size, so no blanket "not your mistake":
+    // the failure message says what ran out and which cause is likely.
+    const stopped =
+      failure?.reason === 'out_of_memory'
+        ? `The grading job stopped: ${why}. ${escapeMarkdown(failure.message)}`
+        : `The grading job stopped: ${why}${failure?.message ? ` (${escapeMarkdown(failure.message)})` : ''}. Your submission was valid, so this is not your mistake: course staff can re-run it.`;
+    lines.push(`## Grading did not finish: ${score}`, '', `${stopped}${finished}`);
   } else if (!x.complete) {
     const done = x.experiments.filter((e) => e.status !== 'not_run').length;
     lines.push(

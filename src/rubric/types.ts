@@ -43,7 +43,13 @@ export interface Rubric {
     };
     pixel_range: [number, number];
     seed: number;
+    /** Training one experiment longer than this ends it with "timeout". */
     time_limit_seconds_per_experiment: number;
+    /**
+     * A grading job's time outside training: start-up, loading the data, evaluation, writing
+     * results. The job's time limit is max_experiments × the per-experiment limit plus this.
+     */
+    job_overhead_seconds: number;
   };
   limits: {
     max_file_bytes: number;
@@ -57,6 +63,10 @@ export interface Rubric {
     max_kernel_size: number;
     max_name_length: number;
     max_macs_per_image: number;
+    /** Estimated memory of one training step at the experiment's batch size (src/spec/resources.ts). */
+    max_step_memory_bytes: number;
+    /** Multiply-accumulates of training the whole submission: per image × 3 × images × epochs. */
+    max_training_macs: number;
   };
 }
 

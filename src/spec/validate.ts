@@ -11,6 +11,7 @@ import { decodeSubmission } from './decode.js';
 import { formatCount } from './format-number.js';
 import { scanJson } from './json-scan.js';
 import { pointer } from './pointer.js';
+import { resourceErrors } from './resource-limits.js';
 import { FORBIDDEN_KEYS, isRecord, schemaErrors } from './schema.js';
 import { trainingErrors } from './training.js';
 import type {
@@ -112,6 +113,9 @@ function validate(
   const schema = schemaErrors(document, rubric.training.epochs, MAX_REPORTED_ERRORS + 1);
   errors.push(...schema.errors);
   const experiments: ExperimentAnalysis[] = [];
+  /** Experiments whose layers analysed cleanly, with where they are, for the resource budget. */
+  const analysed: Array<{ experiment: Experiment; analysis: ExperimentAnalysis; path: string }> =
+    [];
   if (isRecord(document) && Array.isArray(document.experiments)) {
     // Semantics run only on parts the schema and the key check found nothing wrong with.
     const found = [...errors];
@@ -139,6 +143,7 @@ function validate(
         errors.push(...checked.errors);
         if (checked.analysis) {
           experiments.push(checked.analysis);
+          analysed.push({ experiment, analysis: checked.analysis, path });
           tables.push({ ...checked.analysis, complete: true });
         } else if (checked.partial) {
           tables.push(checked.partial);
@@ -149,6 +154,7 @@ function validate(
         errors.push(...bounds.filter((e) => clean(e.path)));
       }
     });
+    errors.push(...resourceErrors(analysed, rubric));
     errors.push(...submissionErrors(document, rubric));
   }
   if (errors.length > 0 || schema.omitted > 0) return invalid(errors, experiments, schema.omitted);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readSettings, SettingsError } from '../../cdk/settings.js';
+import { MIN_JOB_TIMEOUT_MINUTES, readSettings, SettingsError } from '../../cdk/settings.js';
 import { synthStack } from './stack-fixture.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -247,7 +247,7 @@ describe('AutograderStack with default settings', () => {
       // Assess
       template.hasResourceProperties('AWS::Batch::JobDefinition', {
         Type: 'container',
-        Timeout: { AttemptDurationSeconds: 3600 },
+        Timeout: { AttemptDurationSeconds: MIN_JOB_TIMEOUT_MINUTES * 60 },
         RetryStrategy: {
           Attempts: 3,
           EvaluateOnExit: [
@@ -375,7 +375,7 @@ describe('AutograderStack context options', () => {
       'autograder:spot': 'true',
       'autograder:instanceTypes': 'g5.xlarge,g4dn.2xlarge',
       'autograder:maxVcpus': '64',
-      'autograder:jobTimeoutMinutes': 90,
+      'autograder:jobTimeoutMinutes': 150,
       'autograder:jobAttempts': 5,
     };
     // Act
@@ -390,7 +390,7 @@ describe('AutograderStack context options', () => {
       }),
     });
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
-      Timeout: { AttemptDurationSeconds: 5400 },
+      Timeout: { AttemptDurationSeconds: 9000 },
       RetryStrategy: Match.objectLike({ Attempts: 5 }),
     });
   });
@@ -403,10 +403,10 @@ describe('AutograderStack context options', () => {
       pattern: /maxVcpus is "lots"/,
     },
     {
-      description: 'a zero timeout',
+      description: "a timeout shorter than the rubric's time limits add up to",
       key: 'jobTimeoutMinutes',
-      value: 0,
-      pattern: /from 1 to 1440/,
+      value: MIN_JOB_TIMEOUT_MINUTES - 1,
+      pattern: new RegExp(`from ${MIN_JOB_TIMEOUT_MINUTES} to 1440`),
     },
     {
       description: 'a spot flag that is not boolean',
