@@ -93,6 +93,9 @@ export const PIPELINE_ENV = {
   resultsBucket: 'AUTOGRADER_RESULTS_BUCKET',
   jobQueue: 'AUTOGRADER_JOB_QUEUE',
   jobDefinition: 'AUTOGRADER_JOB_DEFINITION',
+  cpuJobQueue: 'AUTOGRADER_CPU_JOB_QUEUE',
+  cpuJobDefinition: 'AUTOGRADER_CPU_JOB_DEFINITION',
+  cpuMaxTrainingMacs: 'AUTOGRADER_CPU_MAX_TRAINING_MACS',
   s3Endpoint: 'AUTOGRADER_S3_ENDPOINT',
   cifar10S3: 'AUTOGRADER_CIFAR10_S3',
   limitTrain: 'AUTOGRADER_LIMIT_TRAIN',
@@ -106,6 +109,11 @@ export interface LambdaConfig {
   /** Only on-submission starts jobs; on-job-failed has neither. */
   jobQueue?: string;
   jobDefinition?: string;
+  /**
+   * The CPU route, when deployed: its queue and job definition, and the training work
+   * (multiply-accumulates) below which a submission goes there instead of to the GPU queue.
+   */
+  cpuRoute?: { jobQueue: string; jobDefinition: string; maxTrainingMacs: number };
   /** An S3-compatible endpoint instead of AWS (path-style URLs). */
   s3Endpoint?: string;
 }
@@ -114,11 +122,13 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
   const jobQueue = optional(env, PIPELINE_ENV.jobQueue);
   const jobDefinition = optional(env, PIPELINE_ENV.jobDefinition);
   const s3Endpoint = readEndpoint(env);
+  const cpuRoute = readCpuRoute(env);
   return {
     submissionsBucket: required(env, PIPELINE_ENV.submissionsBucket),
     resultsBucket: required(env, PIPELINE_ENV.resultsBucket),
     ...(jobQueue ? { jobQueue } : {}),
     ...(jobDefinition ? { jobDefinition } : {}),
+    ...(cpuRoute ? { cpuRoute } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
   };
 }
@@ -155,6 +165,29 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = optional(env, name);
   if (value === undefined) throw new ConfigError(`${name} is not set`);
   return value;
+}
+
+/** All three CPU-route variables, or none: half a route would send jobs nowhere. */
+function readCpuRoute(env: NodeJS.ProcessEnv): LambdaConfig['cpuRoute'] {
+  const names = [
+    PIPELINE_ENV.cpuJobQueue,
+    PIPELINE_ENV.cpuJobDefinition,
+    PIPELINE_ENV.cpuMaxTrainingMacs,
+  ] as const;
+  const [jobQueue, jobDefinition, max] = names.map((name) => optional(env, name));
+  if (jobQueue === undefined && jobDefinition === undefined && max === undefined) return undefined;
+  if (jobQueue === undefined || jobDefinition === undefined || max === undefined) {
+    throw new ConfigError(
+      `the CPU route needs all of ${names.join(', ')}; ${names.filter((n) => !optional(env, n)).join(', ')} not set`,
+    );
+  }
+  const maxTrainingMacs = Number(max);
+  if (!Number.isFinite(maxTrainingMacs) || maxTrainingMacs <= 0) {
+    throw new ConfigError(
+      `${PIPELINE_ENV.cpuMaxTrainingMacs} is "${max}"; expected a positive number of multiply-accumulates`,
+    );
+  }
+  return { jobQueue, jobDefinition, maxTrainingMacs };
 }
 
 /** "1"/"true" on, "0"/"false"/unset off; anything else is a mistake worth naming. */

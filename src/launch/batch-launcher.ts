@@ -1,12 +1,26 @@
 import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { LaunchError } from './errors.js';
 import { jobEnvironment } from './job-environment.js';
-import type { GradeJobRequest, JobLauncher, LaunchedJob } from './types.js';
+import type { GradeJobRequest, JobLauncher, JobRoute, LaunchedJob } from './types.js';
 
 export interface BatchLauncherOptions {
+  /** The GPU queue and its job definition: every job goes here unless routed to `cpu`. */
   jobQueue: string;
   jobDefinition: string;
+  /** The CPU route (no GPU, the wasm engine), for light jobs; absent when it is not deployed. */
+  cpu?: { jobQueue: string; jobDefinition: string };
+  /** Chooses the queue of each job; default: routeByTrainingWork without a threshold (all GPU). */
+  route?: (request: GradeJobRequest) => JobRoute;
   client?: BatchClient;
+}
+
+/**
+ * Sends a job whose training work is known and below `maxCpuWork` (multiply-accumulates) to the
+ * CPU queue, everything else (heavier, or of unknown work) to the GPU queue.
+ */
+export function routeByTrainingWork(maxCpuWork: number): (request: GradeJobRequest) => JobRoute {
+  return (request) =>
+    request.trainingWork !== undefined && request.trainingWork < maxCpuWork ? 'cpu' : 'gpu';
 }
 
 /** Batch job names: up to 128 letters, digits, hyphens and underscores, starting alphanumeric. */
@@ -28,13 +42,19 @@ export class BatchLauncher implements JobLauncher {
   }
 
   async launch(request: GradeJobRequest): Promise<LaunchedJob> {
+    const { cpu } = this.options;
+    const route: JobRoute = cpu && this.options.route?.(request) === 'cpu' ? 'cpu' : 'gpu';
+    const target =
+      route === 'cpu' && cpu
+        ? cpu
+        : { jobQueue: this.options.jobQueue, jobDefinition: this.options.jobDefinition };
     let jobId: string | undefined;
     try {
       const response = await this.client.send(
         new SubmitJobCommand({
           jobName: batchJobName(request.submission.key),
-          jobQueue: this.options.jobQueue,
-          jobDefinition: this.options.jobDefinition,
+          jobQueue: target.jobQueue,
+          jobDefinition: target.jobDefinition,
           containerOverrides: {
             environment: Object.entries(jobEnvironment(request)).map(([name, value]) => ({
               name,
@@ -51,6 +71,6 @@ export class BatchLauncher implements JobLauncher {
       });
     }
     if (!jobId) throw new LaunchError(`Batch returned no job id for ${request.submission.key}`);
-    return { id: jobId, launcher: 'batch' };
+    return { id: jobId, launcher: 'batch', ...(cpu ? { route } : {}) };
   }
 }

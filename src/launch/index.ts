@@ -1,4 +1,9 @@
-export { BatchLauncher, type BatchLauncherOptions, batchJobName } from './batch-launcher.js';
+export {
+  BatchLauncher,
+  type BatchLauncherOptions,
+  batchJobName,
+  routeByTrainingWork,
+} from './batch-launcher.js';
 export {
   AWS_PASSTHROUGH_ENV,
   DockerLauncher,
@@ -8,4 +13,4 @@ export {
 export { JobEnvironmentError, LaunchError } from './errors.js';
 export { InProcessLauncher, type RunJob } from './in-process-launcher.js';
 export { JOB_ENV, jobEnvironment, parseJobEnvironment } from './job-environment.js';
-export type { GradeJobRequest, JobLauncher, LaunchedJob } from './types.js';
+export type { GradeJobRequest, JobLauncher, JobRoute, LaunchedJob } from './types.js';

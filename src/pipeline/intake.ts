@@ -1,6 +1,6 @@
 import type { JobLauncher } from '../launch/index.js';
 import { buildRejectedResult, DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
-import { validateSubmission } from '../spec/index.js';
+import { estimateResources, validateSubmission } from '../spec/index.js';
 import type { SpecError, ValidationResult } from '../spec/types.js';
 import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { identityOf } from './identity.js';
@@ -157,6 +157,8 @@ async function readValidateLaunch(
       ...(ref.versionId ? { versionId: ref.versionId } : {}),
     },
     result: { bucket: deps.resultsBucket, key: resultKey },
+    trainingWork: estimateResources(validation.submission, validation.experiments, rubric)
+      .trainingMacs,
   });
   return { status: 'launched', submission: ref, resultKey, jobId: job.id };
 }

@@ -2,7 +2,7 @@ import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { ConfigError, type LambdaConfig } from '../config.js';
-import { BatchLauncher } from '../launch/index.js';
+import { BatchLauncher, routeByTrainingWork } from '../launch/index.js';
 import { createS3Client, type ObjectStore, S3ObjectStore } from '../storage/index.js';
 import { handleSubmission, type IntakeDeps } from './intake.js';
 import type { JobFailedDeps } from './job-failed.js';
@@ -52,6 +52,12 @@ export function intakeDepsFor(
     launcher: new BatchLauncher({
       jobQueue: config.jobQueue,
       jobDefinition: config.jobDefinition,
+      ...(config.cpuRoute
+        ? {
+            cpu: config.cpuRoute,
+            route: routeByTrainingWork(config.cpuRoute.maxTrainingMacs),
+          }
+        : {}),
       ...(clients.batch ? { client: clients.batch } : {}),
     }),
     ...(log ? { log } : {}),

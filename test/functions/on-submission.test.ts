@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeOnSubmissionHandler } from '../../functions/on-submission/index.js';
 import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
+import { estimateResources, validateSubmission } from '../../src/spec/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
 import { uploadAndCaptureEvent } from '../helpers/s3-events.js';
 import { readResultFile, startTestS3, type TestS3 } from '../helpers/s3rver.js';
@@ -47,6 +48,55 @@ beforeEach(() => {
 });
 
 describe('on-submission', () => {
+  it('with a CPU route, sends light submissions to the CPU queue and heavy ones to the GPU queue', async () => {
+    // Prepare: a threshold between the tiny example's training work and the course's three networks'.
+    const workOf = async (name: string) => {
+      const validation = validateSubmission(await example(name), DEFAULT_RUBRIC);
+      if (!validation.valid) throw new Error(`${name} is not valid`);
+      return estimateResources(validation.submission, validation.experiments).trainingMacs;
+    };
+    const light = await workOf('tiny.json');
+    const heavy = await workOf('three-experiments.json');
+    expect(light).toBeLessThan(heavy);
+    const routed = makeOnSubmissionHandler({
+      env: {
+        ...env,
+        AUTOGRADER_CPU_JOB_QUEUE: 'arn:aws:batch:us-east-1:123456789012:job-queue/grading-cpu',
+        AUTOGRADER_CPU_JOB_DEFINITION: 'arn:aws:batch:us-east-1:123456789012:job-definition/cpu:1',
+        AUTOGRADER_CPU_MAX_TRAINING_MACS: String(Math.sqrt(light * heavy)),
+      },
+      clients: { s3: s3.client, batch: new BatchClient({ region: 'us-east-1' }) },
+      log: () => {},
+    });
+    // Act
+    for (const name of ['tiny.json', 'three-experiments.json']) {
+      await routed(
+        await uploadAndCaptureEvent(
+          s3,
+          SUBMISSIONS,
+          `submissions/routed/${name}`,
+          await example(name),
+        ),
+      );
+    }
+    // Assess
+    const queues = batch
+      .commandCalls(SubmitJobCommand)
+      .map((call) => [
+        call.args[0].input.containerOverrides?.environment?.find(
+          (v) => v.name === 'AUTOGRADER_SUBMISSION_KEY',
+        )?.value,
+        call.args[0].input.jobQueue,
+      ]);
+    expect(queues).toEqual([
+      [
+        'submissions/routed/tiny.json',
+        'arn:aws:batch:us-east-1:123456789012:job-queue/grading-cpu',
+      ],
+      ['submissions/routed/three-experiments.json', env.AUTOGRADER_JOB_QUEUE],
+    ]);
+  });
+
   it('starts one Batch job for a valid upload, naming the submission and result', async () => {
     // Prepare
     const event = await uploadAndCaptureEvent(

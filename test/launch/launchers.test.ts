@@ -14,6 +14,7 @@ import {
   jobEnvironment,
   LaunchError,
   parseJobEnvironment,
+  routeByTrainingWork,
   type Spawn,
 } from '../../src/launch/index.js';
 
@@ -102,6 +103,60 @@ describe('BatchLauncher', () => {
     // Assess
     await expect(launch).rejects.toThrow(LaunchError);
     await expect(launch).rejects.toThrow(/submissions\/alice\/my net.json: Rate exceeded/);
+  });
+
+  it.each([
+    { description: 'light work', trainingWork: 1e11, queue: 'cpu-queue', definition: 'cpu:1' },
+    {
+      description: 'work at the threshold',
+      trainingWork: 1e12,
+      queue: 'gpu-queue',
+      definition: 'gpu:2',
+    },
+    { description: 'heavy work', trainingWork: 5e13, queue: 'gpu-queue', definition: 'gpu:2' },
+    {
+      description: 'unknown work',
+      trainingWork: undefined,
+      queue: 'gpu-queue',
+      definition: 'gpu:2',
+    },
+  ])('routes $description to $queue with a CPU route of threshold 1e12 MACs', async (row) => {
+    // Prepare
+    batch.on(SubmitJobCommand).resolves({ jobId: 'job-9', jobName: 'x', jobArn: 'arn' });
+    const launcher = new BatchLauncher({
+      jobQueue: 'gpu-queue',
+      jobDefinition: 'gpu:2',
+      cpu: { jobQueue: 'cpu-queue', jobDefinition: 'cpu:1' },
+      route: routeByTrainingWork(1e12),
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    const job = await launcher.launch({
+      ...request,
+      ...(row.trainingWork !== undefined ? { trainingWork: row.trainingWork } : {}),
+    });
+    // Assess
+    const input = batch.commandCalls(SubmitJobCommand)[0]?.args[0].input;
+    expect(input?.jobQueue).toBe(row.queue);
+    expect(input?.jobDefinition).toBe(row.definition);
+    expect(job.route).toBe(row.queue === 'cpu-queue' ? 'cpu' : 'gpu');
+    // The work is the launcher's business, not the job's.
+    expect(JSON.stringify(input?.containerOverrides)).not.toContain(String(row.trainingWork));
+  });
+
+  it('sends everything to the GPU queue when no CPU route is deployed', async () => {
+    // Prepare
+    batch.on(SubmitJobCommand).resolves({ jobId: 'job-10', jobName: 'x', jobArn: 'arn' });
+    const launcher = new BatchLauncher({
+      jobQueue: 'gpu-queue',
+      jobDefinition: 'gpu:2',
+      route: routeByTrainingWork(1e12),
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    await launcher.launch({ ...request, trainingWork: 1 });
+    // Assess
+    expect(batch.commandCalls(SubmitJobCommand)[0]?.args[0].input.jobQueue).toBe('gpu-queue');
   });
 
   it.each([
