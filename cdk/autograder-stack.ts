@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -25,6 +26,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PIPELINE_ENV } from '../src/config.js';
+import { CpuRoute } from './cpu-route.js';
 import { type AutograderSettings, SettingsError } from './settings.js';
 
 /** Object prefixes: the contract between students, staff, the Lambdas and the grader. */
@@ -39,6 +42,9 @@ export const LAMBDA_ENV = {
   resultsBucket: 'AUTOGRADER_RESULTS_BUCKET',
   jobQueue: 'AUTOGRADER_JOB_QUEUE',
   jobDefinition: 'AUTOGRADER_JOB_DEFINITION',
+  cpuJobQueue: PIPELINE_ENV.cpuJobQueue,
+  cpuJobDefinition: PIPELINE_ENV.cpuJobDefinition,
+  cpuMaxTrainingMacs: PIPELINE_ENV.cpuMaxTrainingMacs,
 } as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -177,8 +183,11 @@ export class AutograderStack extends Stack {
     const graderImage = ecs.ContainerImage.fromAsset(repoRoot, {
       file: 'grader-image/Dockerfile',
       // The build context is the repository; the same ignore list serves `docker build`.
-      exclude: dockerIgnore(),
+      exclude: dockerIgnore('Dockerfile.dockerignore'),
       ignoreMode: IgnoreMode.DOCKER,
+      // Batch's GPU instances are x86-64 and tfjs-node-gpu has no arm64 build: never build for
+      // the deploying machine's architecture (an Apple Silicon laptop's is arm64).
+      platform: Platform.LINUX_AMD64,
     });
     const jobLogs = new logs.LogGroup(this, 'GraderLogs', {
       retention: logRetention,
@@ -208,6 +217,20 @@ export class AutograderStack extends Stack {
       ],
     });
 
+    // --- The CPU route for light submissions (off unless asked for) ---
+    const cpuRoute = settings.cpuQueue
+      ? new CpuRoute(this, 'CpuRoute', {
+          vpc,
+          securityGroup: graderSecurityGroup,
+          jobRole,
+          logGroup: jobLogs,
+          repoRoot,
+          exclude: dockerIgnore('Dockerfile.cpu.dockerignore'),
+          settings,
+        })
+      : undefined;
+    const queues = [jobQueue, ...(cpuRoute ? [cpuRoute.jobQueue] : [])];
+
     // --- Lambdas ---
     const onSubmissionDlq = deadLetterQueue(this, 'OnSubmissionFailures');
     const onJobFailedDlq = deadLetterQueue(this, 'OnJobFailedFailures');
@@ -216,6 +239,13 @@ export class AutograderStack extends Stack {
       [LAMBDA_ENV.resultsBucket]: results.bucketName,
       [LAMBDA_ENV.jobQueue]: jobQueue.jobQueueArn,
       [LAMBDA_ENV.jobDefinition]: jobDefinition.jobDefinitionArn,
+      ...(cpuRoute
+        ? {
+            [LAMBDA_ENV.cpuJobQueue]: cpuRoute.jobQueue.jobQueueArn,
+            [LAMBDA_ENV.cpuJobDefinition]: cpuRoute.jobDefinition.jobDefinitionArn,
+            [LAMBDA_ENV.cpuMaxTrainingMacs]: String(settings.cpuMaxTrainingMacs),
+          }
+        : {}),
     });
     onSubmission.configureAsyncInvoke({
       onFailure: new SqsDestination(onSubmissionDlq),
@@ -238,7 +268,7 @@ export class AutograderStack extends Stack {
       eventPattern: {
         source: ['aws.batch'],
         detailType: ['Batch Job State Change'],
-        detail: { status: ['FAILED'], jobQueue: [jobQueue.jobQueueArn] },
+        detail: { status: ['FAILED'], jobQueue: queues.map((queue) => queue.jobQueueArn) },
       },
       targets: [
         new targets.LambdaFunction(onJobFailed, {
@@ -275,7 +305,13 @@ export class AutograderStack extends Stack {
     onSubmission.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['batch:SubmitJob'],
-        resources: [jobQueue.jobQueueArn, jobDefinition.jobDefinitionArn],
+        resources: [
+          jobQueue.jobQueueArn,
+          jobDefinition.jobDefinitionArn,
+          ...(cpuRoute
+            ? [cpuRoute.jobQueue.jobQueueArn, cpuRoute.jobDefinition.jobDefinitionArn]
+            : []),
+        ],
       }),
     );
 
@@ -306,6 +342,12 @@ export class AutograderStack extends Stack {
       description: 'Results at <prefix><student>/<name>.json',
     });
     new CfnOutput(this, 'JobQueueArn', { value: jobQueue.jobQueueArn });
+    if (cpuRoute) {
+      new CfnOutput(this, 'CpuJobQueueArn', {
+        value: cpuRoute.jobQueue.jobQueueArn,
+        description: 'Light submissions are graded here (wasm engine on Fargate)',
+      });
+    }
 
     this.acknowledgeJustifiedFindings({
       submissions,
@@ -418,9 +460,9 @@ function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return queue;
 }
 
-/** Patterns from grader-image/Dockerfile.dockerignore, which BuildKit also reads. */
-function dockerIgnore(): string[] {
-  const file = path.join(repoRoot, 'grader-image', 'Dockerfile.dockerignore');
+/** Patterns from a grader-image/<Dockerfile>.dockerignore, which BuildKit also reads. */
+function dockerIgnore(name: string): string[] {
+  const file = path.join(repoRoot, 'grader-image', name);
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((line) => line.trim())

@@ -33,6 +33,13 @@ export interface AutograderSettings {
   noncurrentVersionDays: number;
   /** Days of Lambda, Batch and VPC flow logs kept. */
   logRetentionDays: number;
+  /** Deploy the CPU route (Fargate, wasm engine) for light submissions (docs/cpu-route.md). */
+  cpuQueue: boolean;
+  /** Submissions whose training work (multiply-accumulates) is below this go to the CPU route. */
+  cpuMaxTrainingMacs: number;
+  /** vCPUs and memory of one CPU-route job: a Fargate size (4 vCPU takes 8–30 GiB). */
+  cpuJobVcpus: number;
+  cpuJobMemoryMiB: number;
 }
 
 export const DEFAULT_SETTINGS: AutograderSettings = {
@@ -45,6 +52,12 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   jobAttempts: 3,
   noncurrentVersionDays: 90,
   logRetentionDays: 30,
+  cpuQueue: false,
+  // 20 minutes of training at 4.2 GMAC/s, the slowest rate measured for a course network on one
+  // wasm thread (docs/cpu-route.md has the arithmetic).
+  cpuMaxTrainingMacs: 5e12,
+  cpuJobVcpus: 4,
+  cpuJobMemoryMiB: 8192,
 };
 
 export const CONTEXT_PREFIX = 'autograder:';
@@ -68,17 +81,16 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSetti
     }
     return number;
   };
-  const spotValue = raw('spot');
-  let spot = DEFAULT_SETTINGS.spot;
-  if (spotValue !== undefined) {
-    if (spotValue === true || spotValue === 'true') spot = true;
-    else if (spotValue === false || spotValue === 'false') spot = false;
-    else {
-      throw new SettingsError(
-        `context ${CONTEXT_PREFIX}spot is ${JSON.stringify(spotValue)}; expected true or false`,
-      );
-    }
-  }
+  const flag = (name: 'spot' | 'cpuQueue'): boolean => {
+    const value = raw(name);
+    if (value === undefined) return DEFAULT_SETTINGS[name];
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}${name} is ${JSON.stringify(value)}; expected true or false`,
+    );
+  };
+  const spot = flag('spot');
   const typesValue = raw('instanceTypes');
   let instanceTypes = DEFAULT_SETTINGS.instanceTypes;
   if (typesValue !== undefined) {
@@ -108,5 +120,19 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSetti
     jobAttempts: integer('jobAttempts', 1, 10),
     noncurrentVersionDays: integer('noncurrentVersionDays', 1, 3650),
     logRetentionDays: integer('logRetentionDays', 1, 3653),
+    cpuQueue: flag('cpuQueue'),
+    cpuMaxTrainingMacs: integer('cpuMaxTrainingMacs', 1, Number.MAX_SAFE_INTEGER),
+    cpuJobVcpus: fargateVcpus(integer('cpuJobVcpus', 1, 16)),
+    cpuJobMemoryMiB: integer('cpuJobMemoryMiB', 2048, 122_880),
   };
+}
+
+/** Fargate sizes its tasks in 1, 2, 4, 8 or 16 vCPUs. */
+function fargateVcpus(vcpus: number): number {
+  if (![1, 2, 4, 8, 16].includes(vcpus)) {
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}cpuJobVcpus is ${vcpus}; Fargate takes 1, 2, 4, 8 or 16 vCPUs`,
+    );
+  }
+  return vcpus;
 }
