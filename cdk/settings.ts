@@ -37,7 +37,7 @@ export interface AutograderSettings {
   cpuQueue: boolean;
   /** Submissions whose training work (multiply-accumulates) is below this go to the CPU route. */
   cpuMaxTrainingMacs: number;
-  /** vCPUs and memory of one CPU-route job: a Fargate size (4 vCPU takes 8–30 GiB). */
+  /** vCPUs and memory of one CPU-route job: a Fargate size (2 vCPUs take 4–16 GiB). */
   cpuJobVcpus: number;
   cpuJobMemoryMiB: number;
 }
@@ -53,11 +53,12 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   noncurrentVersionDays: 90,
   logRetentionDays: 30,
   cpuQueue: false,
-  // 20 minutes of training at 4.2 GMAC/s, the slowest rate measured for a course network on one
-  // wasm thread (docs/cpu-route.md has the arithmetic).
-  cpuMaxTrainingMacs: 5e12,
-  cpuJobVcpus: 4,
-  cpuJobMemoryMiB: 8192,
+  // About where a CPU job's time to result meets a cold GPU instance's: 6 minutes of training at
+  // the slowest wasm rate measured for a course network (docs/cpu-route.md has the arithmetic).
+  cpuMaxTrainingMacs: 1.5e12,
+  // The wasm engine trains on one thread per two vCPUs; the second absorbs Node's own work.
+  cpuJobVcpus: 2,
+  cpuJobMemoryMiB: 4096,
 };
 
 export const CONTEXT_PREFIX = 'autograder:';
