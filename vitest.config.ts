@@ -18,6 +18,8 @@ export default defineConfig({
     // Training tests are CPU-bound; two cores, so run files two at a time.
     maxWorkers: 2,
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // The CDK suites synthesize the stack (esbuild bundles both Lambdas) in beforeAll; on a
+    // loaded shared machine that alone has taken over two minutes.
+    hookTimeout: 300_000,
   },
 });
