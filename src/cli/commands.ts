@@ -28,4 +28,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,
   },
+  report: {
+    summary:
+      "gradebook of every student's latest graded submission: table, distribution, CSV (Canvas, Gradescope), chart",
+    load: async () => (await import('./commands/report.js')).command,
+  },
 };

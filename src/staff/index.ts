@@ -1,0 +1,18 @@
+/** Staff commands over many students: the gradebook report, regrades, queue status, Gradescope. */
+
+export { CSV_FORMATS, type CsvFormat, csvField, isCsvFormat, reportCsv } from './csv.js';
+export { StaffCommandError } from './errors.js';
+export { directoryResultSource, type StackClients, stackResultSource } from './open-source.js';
+export {
+  buildReport,
+  loadResults,
+  type ScoreSummary,
+  studentOfKey,
+  studentRow,
+  summarizeScores,
+} from './report.js';
+export { type ChartBaseline, renderReportChart } from './report-chart.js';
+export { renderHistogram, renderReportText } from './report-text.js';
+export { DirectoryResultSource, S3ResultSource } from './result-sources.js';
+export { type DeployedStack, resolveStack, STACK_OUTPUTS } from './stack.js';
+export type * from './types.js';
