@@ -306,6 +306,10 @@ export class AutograderStack extends Stack {
       description: 'Results at <prefix><student>/<name>.json',
     });
     new CfnOutput(this, 'JobQueueArn', { value: jobQueue.jobQueueArn });
+    new CfnOutput(this, 'JobDefinitionArn', {
+      value: jobDefinition.jobDefinitionArn,
+      description: 'autograder regrade --stack submits jobs with it',
+    });
 
     this.acknowledgeJustifiedFindings({
       submissions,

@@ -33,4 +33,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
       "gradebook of every student's latest graded submission: table, distribution, CSV (Canvas, Gradescope), chart",
     load: async () => (await import('./commands/report.js')).command,
   },
+  regrade: {
+    summary:
+      'grade every student\'s latest submission again (or --students a,b), locally or on the stack; new result files',
+    load: async () => (await import('./commands/regrade.js')).command,
+  },
 };

@@ -2,7 +2,16 @@
 
 export { CSV_FORMATS, type CsvFormat, csvField, isCsvFormat, reportCsv } from './csv.js';
 export { StaffCommandError } from './errors.js';
-export { directoryResultSource, type StackClients, stackResultSource } from './open-source.js';
+export { DirectoryJsonSource, S3JsonSource } from './json-sources.js';
+export { directoryJsonSource, type StackClients, stackJsonSource } from './open-source.js';
+export {
+  compactTimestamp,
+  latestSubmissions,
+  parseStudentList,
+  type RegradeTarget,
+  regradeResultKey,
+} from './regrade.js';
+export { regradeOnStack, type StackRegradeDeps, type SubmittedRegrade } from './regrade-stack.js';
 export {
   buildReport,
   loadResults,
@@ -13,6 +22,5 @@ export {
 } from './report.js';
 export { type ChartBaseline, renderReportChart } from './report-chart.js';
 export { renderHistogram, renderReportText } from './report-text.js';
-export { DirectoryResultSource, S3ResultSource } from './result-sources.js';
 export { type DeployedStack, resolveStack, STACK_OUTPUTS } from './stack.js';
 export type * from './types.js';

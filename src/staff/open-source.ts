@@ -1,9 +1,9 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../storage/index.js';
-import { DirectoryResultSource, S3ResultSource } from './result-sources.js';
+import { DirectoryJsonSource, S3JsonSource } from './json-sources.js';
 import { type DeployedStack, resolveStack } from './stack.js';
-import type { ResultSource } from './types.js';
+import type { JsonSource } from './types.js';
 
 export interface StackClients {
   cloudFormation?: CloudFormationClient;
@@ -13,19 +13,19 @@ export interface StackClients {
 }
 
 /** The deployed stack's results bucket as a result source. */
-export async function stackResultSource(
+export async function stackJsonSource(
   stackName: string,
   clients: StackClients = {},
-): Promise<{ stack: DeployedStack; source: ResultSource }> {
+): Promise<{ stack: DeployedStack; source: JsonSource }> {
   const stack = await resolveStack(stackName, clients.cloudFormation);
   const s3 =
     clients.s3 ??
     createS3Client(
       clients.s3Endpoint ? { endpoint: clients.s3Endpoint, forcePathStyle: true } : {},
     );
-  return { stack, source: new S3ResultSource(s3, stack.resultsBucket, stack.resultsPrefix) };
+  return { stack, source: new S3JsonSource(s3, stack.resultsBucket, stack.resultsPrefix) };
 }
 
-export function directoryResultSource(dir: string): ResultSource {
-  return new DirectoryResultSource(dir);
+export function directoryJsonSource(dir: string): JsonSource {
+  return new DirectoryJsonSource(dir);
 }

@@ -2,8 +2,8 @@ import { DEFAULT_RUBRIC, isResultFile, resultSchemaErrors } from '../rubric/inde
 import type { ResultFile, Rubric } from '../rubric/types.js';
 import type {
   GradeReport,
+  JsonSource,
   ReportRow,
-  ResultSource,
   StoredResult,
   UnreadableResult,
 } from './types.js';
@@ -48,7 +48,7 @@ function isSubmissionFile(value: unknown): boolean {
 
 /** Reads every result file under the source; files that are not result files are listed, not fatal. */
 export async function loadResults(
-  source: ResultSource,
+  source: JsonSource,
 ): Promise<{ results: StoredResult[]; unreadable: UnreadableResult[] }> {
   const results: StoredResult[] = [];
   const unreadable: UnreadableResult[] = [];

@@ -12,6 +12,7 @@ export const STACK_OUTPUTS = {
   resultsBucket: 'ResultsBucketName',
   resultsPrefix: 'ResultsPrefix',
   jobQueueArn: 'JobQueueArn',
+  jobDefinitionArn: 'JobDefinitionArn',
 } as const;
 
 /** What staff commands need to know about a deployed stack. */
@@ -22,6 +23,7 @@ export interface DeployedStack {
   resultsBucket: string;
   resultsPrefix: string;
   jobQueueArn: string;
+  jobDefinitionArn: string;
 }
 
 function describe(error: unknown): string {
@@ -62,5 +64,6 @@ export async function resolveStack(
     resultsBucket: value(STACK_OUTPUTS.resultsBucket),
     resultsPrefix: value(STACK_OUTPUTS.resultsPrefix),
     jobQueueArn: value(STACK_OUTPUTS.jobQueueArn),
+    jobDefinitionArn: value(STACK_OUTPUTS.jobDefinitionArn),
   };
 }

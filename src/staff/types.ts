@@ -1,17 +1,20 @@
 import type { ResultFile, TaskNumber } from '../rubric/types.js';
 
-/** One stored result file, as listed: its key under the results root and when it was written. */
-export interface ResultListing {
+/** One stored JSON file (a result or a submission), as listed: its key under the root and when it was written. */
+export interface JsonListing {
   /** Relative to the results root, "/"-separated: "<student>/<name>.json" or "<name>.result.json". */
   key: string;
   modifiedAt: Date;
 }
 
-/** Where result files are read from: a directory on disk or the stack's results bucket. */
-export interface ResultSource {
+/**
+ * JSON files under a root: result files for the report, submissions for a regrade. A directory
+ * on disk or a prefix of one of the stack's buckets.
+ */
+export interface JsonSource {
   /** For messages: the directory or s3://bucket/prefix. */
   readonly location: string;
-  list(): Promise<ResultListing[]>;
+  list(): Promise<JsonListing[]>;
   read(key: string): Promise<Uint8Array>;
 }
 

@@ -5,6 +5,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SettingsError } from '../../cdk/settings.js';
 import { synthStack } from './stack-fixture.js';
+import { STACK_OUTPUTS } from '../../src/staff/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -365,6 +366,13 @@ describe('AutograderStack with default settings', () => {
       Ref: expect.stringMatching(/^Submissions/),
     });
     expect(outputs.ResultsBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Results/) });
+  });
+
+  it('has every output the staff commands (report, regrade, status --stack) read', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
   });
 });
 

@@ -10,12 +10,12 @@ import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 import {
   buildReport,
   csvField,
-  directoryResultSource,
+  directoryJsonSource,
   loadResults,
   renderReportChart,
   reportCsv,
   STACK_OUTPUTS,
-  stackResultSource,
+  stackJsonSource,
   summarizeScores,
 } from '../../src/staff/index.js';
 import { captureIo } from '../helpers/io.js';
@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 async function classReport() {
-  const loaded = await loadResults(directoryResultSource(results));
+  const loaded = await loadResults(directoryJsonSource(results));
   return buildReport(loaded.results, loaded.unreadable);
 }
 
@@ -306,6 +306,7 @@ describe('report from the deployed stack (loopback S3)', () => {
             { OutputKey: STACK_OUTPUTS.resultsBucket, OutputValue: 'results-bucket' },
             { OutputKey: STACK_OUTPUTS.resultsPrefix, OutputValue: 'results/' },
             { OutputKey: STACK_OUTPUTS.jobQueueArn, OutputValue: 'arn:aws:batch:q' },
+            { OutputKey: STACK_OUTPUTS.jobDefinitionArn, OutputValue: 'arn:aws:batch:d' },
           ],
         },
       ],
@@ -318,7 +319,7 @@ describe('report from the deployed stack (loopback S3)', () => {
     await put('results/carol/x.json', rejectedResult());
     await put('claims/other.json', { not: 'a result' });
     // Act
-    const { source, stack } = await stackResultSource('Course', {
+    const { source, stack } = await stackJsonSource('Course', {
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
       s3: s3.client,
     });
@@ -347,7 +348,7 @@ describe('report from the deployed stack (loopback S3)', () => {
       ],
     });
     // Act
-    const attempt = stackResultSource('Other', {
+    const attempt = stackJsonSource('Other', {
       cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
       s3: s3.client,
     });

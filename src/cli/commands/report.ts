@@ -5,15 +5,15 @@ import { DEFAULT_RUBRIC } from '../../rubric/index.js';
 import {
   buildReport,
   CSV_FORMATS,
-  directoryResultSource,
+  directoryJsonSource,
   isCsvFormat,
+  type JsonSource,
   loadResults,
-  type ResultSource,
   renderReportChart,
   renderReportText,
   reportCsv,
   StaffCommandError,
-  stackResultSource,
+  stackJsonSource,
 } from '../../staff/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
@@ -45,7 +45,7 @@ async function openSource(
   values: { stack?: string },
   positionals: string[],
   io: CliIo,
-): Promise<ResultSource> {
+): Promise<JsonSource> {
   if (values.stack !== undefined) {
     if (positionals.length > 0) throw new UsageError('give RESULTS_DIR or --stack, not both');
     let s3Endpoint: string | undefined;
@@ -55,7 +55,7 @@ async function openSource(
       if (error instanceof ConfigError) throw new UsageError(error.message);
       throw error;
     }
-    const { source } = await stackResultSource(values.stack, { s3Endpoint });
+    const { source } = await stackJsonSource(values.stack, { s3Endpoint });
     return source;
   }
   if (positionals.length !== 1 || positionals[0] === undefined) {
@@ -67,7 +67,7 @@ async function openSource(
   // A bucket's or the local pipeline's root: the results are in its results/ folder.
   const nested = path.join(dir, 'results');
   const useNested = (await stat(nested).catch(() => undefined))?.isDirectory() ?? false;
-  return directoryResultSource(useNested ? nested : dir);
+  return directoryJsonSource(useNested ? nested : dir);
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
@@ -97,7 +97,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (values.chart !== undefined && !values.chart.endsWith('.svg')) {
     throw new UsageError(`--chart writes SVG: name a .svg file, got "${values.chart}"`);
   }
-  let source: ResultSource;
+  let source: JsonSource;
   let report: ReturnType<typeof buildReport>;
   try {
     source = await openSource(values, positionals, io);

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { StaffCommandError } from './errors.js';
-import type { ResultListing, ResultSource } from './types.js';
+import type { JsonListing, JsonSource } from './types.js';
 
 /** Result files are a few hundred KiB at most; anything far larger is not one. */
 const MAX_RESULT_BYTES = 16 * 1024 * 1024;
@@ -16,17 +16,17 @@ function describe(error: unknown): string {
  * Result files in a directory: results/<student>/<name>.json as the pipeline and the state store
  * write them, or NAME.result.json as `autograder grade DIR` leaves them beside submissions.
  */
-export class DirectoryResultSource implements ResultSource {
+export class DirectoryJsonSource implements JsonSource {
   readonly location: string;
 
   constructor(readonly root: string) {
     this.location = root;
   }
 
-  async list(): Promise<ResultListing[]> {
+  async list(): Promise<JsonListing[]> {
     const info = await stat(this.root).catch(() => undefined);
     if (!info?.isDirectory()) throw new StaffCommandError(`${this.root} is not a directory`);
-    const listings: ResultListing[] = [];
+    const listings: JsonListing[] = [];
     const walk = async (dir: string, prefix: string): Promise<void> => {
       let entries: Dirent[];
       try {
@@ -65,7 +65,7 @@ export class DirectoryResultSource implements ResultSource {
 }
 
 /** Result files under a prefix of an S3 bucket (the deployed stack's results/). */
-export class S3ResultSource implements ResultSource {
+export class S3JsonSource implements JsonSource {
   readonly location: string;
 
   constructor(
@@ -76,8 +76,8 @@ export class S3ResultSource implements ResultSource {
     this.location = `s3://${bucket}/${prefix}`;
   }
 
-  async list(): Promise<ResultListing[]> {
-    const listings: ResultListing[] = [];
+  async list(): Promise<JsonListing[]> {
+    const listings: JsonListing[] = [];
     let token: string | undefined;
     do {
       const page = await this.client
