@@ -35,7 +35,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   regrade: {
     summary:
-      'grade every student\'s latest submission again (or --students a,b), locally or on the stack; new result files',
+      "grade every student's latest submission again (or --students a,b), locally or on the stack; new result files",
     load: async () => (await import('./commands/regrade.js')).command,
   },
 };

@@ -4,8 +4,8 @@ import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SettingsError } from '../../cdk/settings.js';
-import { synthStack } from './stack-fixture.js';
 import { STACK_OUTPUTS } from '../../src/staff/index.js';
+import { synthStack } from './stack-fixture.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
