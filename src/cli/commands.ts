@@ -38,4 +38,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
       "grade every student's latest submission again (or --students a,b), locally or on the stack; new result files",
     load: async () => (await import('./commands/regrade.js')).command,
   },
+  'gradescope-bundle': {
+    summary:
+      'write a Gradescope autograder zip that grades on their CPU workers with the wasm engine',
+    load: async () => (await import('./commands/gradescope-bundle.js')).command,
+  },
 };
