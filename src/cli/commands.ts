@@ -43,4 +43,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
       'write a Gradescope autograder zip that grades on their CPU workers with the wasm engine',
     load: async () => (await import('./commands/gradescope-bundle.js')).command,
   },
+  status: {
+    summary: "the deployed stack's grading jobs: queued, running, failed, finished, oldest waiting",
+    load: async () => (await import('./commands/status.js')).command,
+  },
 };

@@ -23,4 +23,12 @@ export {
 export { type ChartBaseline, renderReportChart } from './report-chart.js';
 export { renderHistogram, renderReportText } from './report-text.js';
 export { type DeployedStack, resolveStack, STACK_OUTPUTS } from './stack.js';
+export {
+  type FailedJob,
+  type QueueStatus,
+  queueStatus,
+  renderQueueStatus,
+  WAITING_STATES,
+  type WaitingJob,
+} from './status.js';
 export type * from './types.js';
