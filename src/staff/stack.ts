@@ -4,16 +4,9 @@ import {
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import { StaffCommandError } from './errors.js';
+import { STACK_OUTPUTS } from './stack-outputs.js';
 
-/** The CfnOutput ids of the deployed stack that staff commands read (cdk/autograder-stack.ts). */
-export const STACK_OUTPUTS = {
-  submissionsBucket: 'SubmissionsBucketName',
-  uploadPrefix: 'UploadPrefix',
-  resultsBucket: 'ResultsBucketName',
-  resultsPrefix: 'ResultsPrefix',
-  jobQueueArn: 'JobQueueArn',
-  jobDefinitionArn: 'JobDefinitionArn',
-} as const;
+export { STACK_OUTPUTS };
 
 /** What staff commands need to know about a deployed stack. */
 export interface DeployedStack {

@@ -4,6 +4,7 @@ import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings, SettingsError } from '../../cdk/settings.js';
+import { PIPELINE_ENV, readLambdaConfig } from '../../src/config.js';
 import { STACK_OUTPUTS } from '../../src/staff/index.js';
 import { synthStack } from './stack-fixture.js';
 
@@ -154,6 +155,34 @@ describe('AutograderStack with default settings', () => {
         expect(code).not.toContain('@tensorflow/tfjs');
         expect(code.length).toBeLessThan(2_000_000);
       }
+    });
+
+    it('set exactly the variables the runtime reads (src/config.ts), so both handlers start', () => {
+      // Prepare
+      const functions = template.findResources('AWS::Lambda::Function', {
+        Properties: Match.objectLike({ Runtime: 'nodejs22.x' }),
+      }) as Resources;
+      const configs: Record<string, ReturnType<typeof readLambdaConfig>> = {};
+      // Act
+      for (const [id, fn] of Object.entries(functions)) {
+        const environment = fn.Properties?.Environment as { Variables: Record<string, unknown> };
+        const env = Object.fromEntries(
+          Object.keys(environment.Variables).map((name) => [name, `value-of-${name}`]),
+        );
+        configs[id.startsWith('OnSubmission') ? 'onSubmission' : 'onJobFailed'] =
+          readLambdaConfig(env);
+      }
+      // Assess
+      expect(configs.onSubmission).toEqual({
+        submissionsBucket: `value-of-${PIPELINE_ENV.submissionsBucket}`,
+        resultsBucket: `value-of-${PIPELINE_ENV.resultsBucket}`,
+        jobQueue: `value-of-${PIPELINE_ENV.jobQueue}`,
+        jobDefinition: `value-of-${PIPELINE_ENV.jobDefinition}`,
+      });
+      expect(configs.onJobFailed).toEqual({
+        submissionsBucket: `value-of-${PIPELINE_ENV.submissionsBucket}`,
+        resultsBucket: `value-of-${PIPELINE_ENV.resultsBucket}`,
+      });
     });
 
     it('send on-submission failures after retries to an encrypted queue', () => {

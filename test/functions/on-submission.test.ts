@@ -66,10 +66,10 @@ describe('on-submission', () => {
     expect(input?.jobDefinition).toBe(env.AUTOGRADER_JOB_DEFINITION);
     expect(input?.containerOverrides?.environment).toEqual(
       expect.arrayContaining([
-        { name: 'AUTOGRADER_SUBMISSION_BUCKET', value: SUBMISSIONS },
-        { name: 'AUTOGRADER_SUBMISSION_KEY', value: 'submissions/alice/tiny.json' },
-        { name: 'AUTOGRADER_RESULT_BUCKET', value: RESULTS },
-        { name: 'AUTOGRADER_RESULT_KEY', value: 'results/alice/tiny.json' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_BUCKET', value: SUBMISSIONS },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_KEY', value: 'submissions/alice/tiny.json' },
+        { name: 'AUTOGRADER_JOB_RESULT_BUCKET', value: RESULTS },
+        { name: 'AUTOGRADER_JOB_RESULT_KEY', value: 'results/alice/tiny.json' },
       ]),
     );
     // The job writes the result; intake must not.

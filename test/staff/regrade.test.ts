@@ -208,12 +208,12 @@ describe('regrade on the stack', () => {
     expect(call?.jobDefinition).toBe(stack.jobDefinitionArn);
     expect(call?.containerOverrides?.environment).toEqual(
       expect.arrayContaining([
-        { name: 'AUTOGRADER_SUBMISSION_KEY', value: 'submissions/alice/new.json' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_KEY', value: 'submissions/alice/new.json' },
         {
-          name: 'AUTOGRADER_RESULT_KEY',
+          name: 'AUTOGRADER_JOB_RESULT_KEY',
           value: 'results/alice/new.regrade-20261201T091500Z-2.json',
         },
-        { name: 'AUTOGRADER_RESULT_BUCKET', value: 'res' },
+        { name: 'AUTOGRADER_JOB_RESULT_BUCKET', value: 'res' },
       ]),
     );
   });
