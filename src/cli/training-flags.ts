@@ -14,6 +14,8 @@ export interface TrainingFlags {
   /** Where calibrations are stored (AUTOGRADER_CACHE_DIR). */
   cacheDir: string;
   backend?: BackendName;
+  /** AUTOGRADER_WASM_THREADS, passed to the engine. */
+  wasmThreads?: number;
   seed?: number;
   slice?: DataSlice;
 }
@@ -76,6 +78,7 @@ export function trainingFlags(
     dataDir,
     cacheDir: config.cacheDir,
     backend: (values.backend as BackendName | undefined) ?? config.backend,
+    ...(config.wasmThreads !== undefined ? { wasmThreads: config.wasmThreads } : {}),
     seed,
     slice:
       limitTrain === undefined && limitTest === undefined ? undefined : { limitTrain, limitTest },
@@ -95,7 +98,10 @@ export function sharedSetup(flags: TrainingFlags): {
       return data;
     },
     selectBackend: () => {
-      backend ??= selectBackend(flags.backend);
+      backend ??= selectBackend(
+        flags.backend,
+        flags.wasmThreads !== undefined ? { wasmThreads: flags.wasmThreads } : {},
+      );
       return backend;
     },
   };

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { readConfig } from '../config.js';
 import type { BackendInfo, BackendName } from './types.js';
 import { registerWasmKernels } from './wasm-kernels/index.js';
 import { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';
@@ -11,8 +10,9 @@ export type ImportModule = (specifier: string) => Promise<unknown>;
 export interface SelectBackendDeps {
   importModule?: ImportModule;
   /**
-   * Threads for the wasm backend; 1 uses the single-threaded build. Default: AUTOGRADER_WASM_THREADS,
-   * else half the logical CPUs (up to 8). Fixed once the wasm backend has started in a process.
+   * Threads for the wasm backend; 1 uses the single-threaded build. Default: half the logical
+   * CPUs (up to 8). Fixed once the wasm backend has started in a process. Callers pass the
+   * setting (AUTOGRADER_WASM_THREADS, read in src/config.ts); the engine reads no environment.
    */
   wasmThreads?: number;
 }
@@ -40,7 +40,7 @@ export async function selectBackend(
   deps: SelectBackendDeps = {},
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
-  const wasmThreads = deps.wasmThreads ?? readConfig().wasmThreads ?? defaultWasmThreads();
+  const wasmThreads = deps.wasmThreads ?? defaultWasmThreads();
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {
