@@ -4,8 +4,8 @@ import type { GradeJobRequest } from './types.js';
 /**
  * The variables that tell one grading job what to grade and where its result goes. Every
  * launcher passes them the same way, and on-job-failed reads them back from the Batch event, so
- * the names live here once. They start AUTOGRADER_JOB_ because they are this job's: the stack's
- * buckets (PIPELINE_ENV in src/config.ts) are named differently, not one letter apart.
+ * the names live here once. Each name says it is this job's own (JOB_SUBMISSION, JOB_RESULT),
+ * so none is one letter away from the stack's bucket variables (PIPELINE_ENV in src/config.ts).
  */
 export const JOB_ENV = {
   submissionBucket: 'AUTOGRADER_JOB_SUBMISSION_BUCKET',

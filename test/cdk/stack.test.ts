@@ -40,9 +40,10 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 describe('AutograderStack with default settings', () => {
   let template: Template;
   let app: App;
+  // Synth bundles both Lambdas with esbuild: minutes on a loaded two-core machine.
   beforeAll(() => {
     ({ template, app } = synthStack());
-  });
+  }, 300_000);
 
   describe('buckets', () => {
     it('block public access, encrypt, keep versions and log access on both course buckets', () => {
