@@ -27,24 +27,19 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PIPELINE_ENV } from '../src/config.js';
+import { CLAIMS_PREFIX, RESULTS_PREFIX, SUBMISSIONS_PREFIX } from '../src/pipeline/keys.js';
+import { STACK_OUTPUTS } from '../src/staff/stack-outputs.js';
 import { CpuRoute } from './cpu-route.js';
 import { type AutograderSettings, SettingsError } from './settings.js';
 
-/** Object prefixes: the contract between students, staff, the Lambdas and the grader. */
+/**
+ * Object prefixes: the contract between students, staff, the Lambdas and the grader, defined
+ * once by the runtime (src/pipeline/keys.ts) and used here for events and IAM.
+ */
 export const PREFIXES = {
-  submissions: 'submissions/',
-  results: 'results/',
-  claims: 'claims/',
-} as const;
-
-export const LAMBDA_ENV = {
-  submissionsBucket: 'AUTOGRADER_SUBMISSIONS_BUCKET',
-  resultsBucket: 'AUTOGRADER_RESULTS_BUCKET',
-  jobQueue: 'AUTOGRADER_JOB_QUEUE',
-  jobDefinition: 'AUTOGRADER_JOB_DEFINITION',
-  cpuJobQueue: PIPELINE_ENV.cpuJobQueue,
-  cpuJobDefinition: PIPELINE_ENV.cpuJobDefinition,
-  cpuMaxTrainingMacs: PIPELINE_ENV.cpuMaxTrainingMacs,
+  submissions: SUBMISSIONS_PREFIX,
+  results: RESULTS_PREFIX,
+  claims: CLAIMS_PREFIX,
 } as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -235,15 +230,15 @@ export class AutograderStack extends Stack {
     const onSubmissionDlq = deadLetterQueue(this, 'OnSubmissionFailures');
     const onJobFailedDlq = deadLetterQueue(this, 'OnJobFailedFailures');
     const onSubmission = this.lambda('OnSubmission', 'on-submission', logRetention, {
-      [LAMBDA_ENV.submissionsBucket]: submissions.bucketName,
-      [LAMBDA_ENV.resultsBucket]: results.bucketName,
-      [LAMBDA_ENV.jobQueue]: jobQueue.jobQueueArn,
-      [LAMBDA_ENV.jobDefinition]: jobDefinition.jobDefinitionArn,
+      [PIPELINE_ENV.submissionsBucket]: submissions.bucketName,
+      [PIPELINE_ENV.resultsBucket]: results.bucketName,
+      [PIPELINE_ENV.jobQueue]: jobQueue.jobQueueArn,
+      [PIPELINE_ENV.jobDefinition]: jobDefinition.jobDefinitionArn,
       ...(cpuRoute
         ? {
-            [LAMBDA_ENV.cpuJobQueue]: cpuRoute.jobQueue.jobQueueArn,
-            [LAMBDA_ENV.cpuJobDefinition]: cpuRoute.jobDefinition.jobDefinitionArn,
-            [LAMBDA_ENV.cpuMaxTrainingMacs]: String(settings.cpuMaxTrainingMacs),
+            [PIPELINE_ENV.cpuJobQueue]: cpuRoute.jobQueue.jobQueueArn,
+            [PIPELINE_ENV.cpuJobDefinition]: cpuRoute.jobDefinition.jobDefinitionArn,
+            [PIPELINE_ENV.cpuMaxTrainingMacs]: String(settings.cpuMaxTrainingMacs),
           }
         : {}),
     });
@@ -260,8 +255,8 @@ export class AutograderStack extends Stack {
     );
 
     const onJobFailed = this.lambda('OnJobFailed', 'on-job-failed', logRetention, {
-      [LAMBDA_ENV.submissionsBucket]: submissions.bucketName,
-      [LAMBDA_ENV.resultsBucket]: results.bucketName,
+      [PIPELINE_ENV.submissionsBucket]: submissions.bucketName,
+      [PIPELINE_ENV.resultsBucket]: results.bucketName,
     });
     new events.Rule(this, 'JobFailedRule', {
       description: 'A grading job failed for good: write its result',
@@ -325,25 +320,29 @@ export class AutograderStack extends Stack {
     objectAccess(jobRole, ['s3:GetObject', 's3:PutObject'], PREFIXES.results);
 
     // --- Outputs ---
-    new CfnOutput(this, 'SubmissionsBucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.submissionsBucket, {
       value: submissions.bucketName,
       description: 'Students upload here',
     });
-    new CfnOutput(this, 'UploadPrefix', {
+    new CfnOutput(this, STACK_OUTPUTS.uploadPrefix, {
       value: PREFIXES.submissions,
       description: 'Upload as <prefix><student>/<name>.json',
     });
-    new CfnOutput(this, 'ResultsBucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.resultsBucket, {
       value: results.bucketName,
       description: 'Result files appear here',
     });
-    new CfnOutput(this, 'ResultsPrefix', {
+    new CfnOutput(this, STACK_OUTPUTS.resultsPrefix, {
       value: PREFIXES.results,
       description: 'Results at <prefix><student>/<name>.json',
     });
-    new CfnOutput(this, 'JobQueueArn', { value: jobQueue.jobQueueArn });
+    new CfnOutput(this, STACK_OUTPUTS.jobQueueArn, { value: jobQueue.jobQueueArn });
+    new CfnOutput(this, STACK_OUTPUTS.jobDefinitionArn, {
+      value: jobDefinition.jobDefinitionArn,
+      description: 'autograder regrade --stack submits jobs with it',
+    });
     if (cpuRoute) {
-      new CfnOutput(this, 'CpuJobQueueArn', {
+      new CfnOutput(this, STACK_OUTPUTS.cpuJobQueueArn, {
         value: cpuRoute.jobQueue.jobQueueArn,
         description: 'Light submissions are graded here (wasm engine on Fargate)',
       });

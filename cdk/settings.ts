@@ -10,7 +10,8 @@ export const MIN_JOB_TIMEOUT_MINUTES = Math.ceil(jobTimeLimitSeconds(DEFAULT_RUB
 
 /**
  * What staff may tune at deploy time, as CDK context (`cdk deploy -c autograder:spot=true`, or
- * cdk.json's "context"). Every key, its default and its meaning is listed in the README.
+ * cdk.json's "context"). Every key, its default and its meaning is listed in docs/configuration.md
+ * (a test keeps the two in step).
  */
 export interface AutograderSettings {
   /** EC2 instance types for the GPU compute environment. */

@@ -225,3 +225,14 @@ function parseS3Url(value: string, name: string): { bucket: string; prefix: stri
   }
   return { bucket: match[1], prefix: match[2] ?? '' };
 }
+
+/** What staff commands (report, regrade, status) read from the environment. */
+export interface StaffConfig {
+  /** An S3-compatible endpoint instead of AWS, as for the pipeline. */
+  s3Endpoint?: string;
+}
+
+export function readStaffConfig(env: NodeJS.ProcessEnv = process.env): StaffConfig {
+  const s3Endpoint = readEndpoint(env);
+  return s3Endpoint ? { s3Endpoint } : {};
+}

@@ -32,4 +32,23 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,
   },
+  report: {
+    summary:
+      "gradebook of every student's latest graded submission: table, distribution, CSV (Canvas, Gradescope), chart",
+    load: async () => (await import('./commands/report.js')).command,
+  },
+  regrade: {
+    summary:
+      "grade every student's latest submission again (or --students a,b), locally or on the stack; new result files",
+    load: async () => (await import('./commands/regrade.js')).command,
+  },
+  'gradescope-bundle': {
+    summary:
+      'write a Gradescope autograder zip that grades on their CPU workers with the wasm engine',
+    load: async () => (await import('./commands/gradescope-bundle.js')).command,
+  },
+  status: {
+    summary: "the deployed stack's grading jobs: queued, running, failed, finished, oldest waiting",
+    load: async () => (await import('./commands/status.js')).command,
+  },
 };

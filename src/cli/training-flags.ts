@@ -20,6 +20,8 @@ export interface TrainingFlags {
   /** Where calibrations are stored (AUTOGRADER_CACHE_DIR). */
   cacheDir: string;
   backend?: BackendName;
+  /** AUTOGRADER_WASM_THREADS, passed to the engine. */
+  wasmThreads?: number;
   seed?: number;
   slice?: DataSlice;
 }
@@ -77,6 +79,7 @@ export function trainingFlags(
     dataSource: { url: config.cifar10Url, md5: config.cifar10Md5 },
     cacheDir: config.cacheDir,
     backend: (values.backend as BackendName | undefined) ?? config.backend,
+    ...(config.wasmThreads !== undefined ? { wasmThreads: config.wasmThreads } : {}),
     seed,
     slice:
       limitTrain === undefined && limitTest === undefined ? undefined : { limitTrain, limitTest },
@@ -113,7 +116,10 @@ export function sharedSetup(flags: TrainingFlags): {
       return data;
     },
     selectBackend: () => {
-      backend ??= selectBackend(flags.backend);
+      backend ??= selectBackend(
+        flags.backend,
+        flags.wasmThreads !== undefined ? { wasmThreads: flags.wasmThreads } : {},
+      );
       return backend;
     },
   };

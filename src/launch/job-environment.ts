@@ -2,15 +2,17 @@ import { JobEnvironmentError } from './errors.js';
 import type { GradeJobRequest } from './types.js';
 
 /**
- * The variables that tell a grading job what to grade. Every launcher passes them the same way,
- * and on-job-failed reads them back from the Batch event, so the names live here once.
+ * The variables that tell one grading job what to grade and where its result goes. Every
+ * launcher passes them the same way, and on-job-failed reads them back from the Batch event, so
+ * the names live here once. Each name says it is this job's own (JOB_SUBMISSION, JOB_RESULT),
+ * so none is one letter away from the stack's bucket variables (PIPELINE_ENV in src/config.ts).
  */
 export const JOB_ENV = {
-  submissionBucket: 'AUTOGRADER_SUBMISSION_BUCKET',
-  submissionKey: 'AUTOGRADER_SUBMISSION_KEY',
-  submissionVersion: 'AUTOGRADER_SUBMISSION_VERSION',
-  resultBucket: 'AUTOGRADER_RESULT_BUCKET',
-  resultKey: 'AUTOGRADER_RESULT_KEY',
+  submissionBucket: 'AUTOGRADER_JOB_SUBMISSION_BUCKET',
+  submissionKey: 'AUTOGRADER_JOB_SUBMISSION_KEY',
+  submissionVersion: 'AUTOGRADER_JOB_SUBMISSION_VERSION',
+  resultBucket: 'AUTOGRADER_JOB_RESULT_BUCKET',
+  resultKey: 'AUTOGRADER_JOB_RESULT_KEY',
 } as const;
 
 export function jobEnvironment(request: GradeJobRequest): Record<string, string> {

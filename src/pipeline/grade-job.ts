@@ -145,7 +145,11 @@ export async function runGraderContainer(
       cifar10S3
         ? loadCifar10FromStore(storeFor(cifar10S3.bucket), cifar10S3.prefix, slice)
         : loadCifar10FromDir(config.cifar10Dir, slice),
-    selectBackend: () => selectBackend(config.backend),
+    selectBackend: () =>
+      selectBackend(
+        config.backend,
+        config.wasmThreads !== undefined ? { wasmThreads: config.wasmThreads } : {},
+      ),
     requireGpu: config.requireGpu,
     log,
   });

@@ -1,11 +1,12 @@
-import { Ajv } from 'ajv';
-import resultSchema from '../../rubric/result.schema.json' with { type: 'json' };
+import type { ValidateFunction } from 'ajv';
 import type { SpecError } from '../spec/types.js';
+import { validate as generatedValidate } from './result-validator.generated.js';
 import type { ResultFile } from './types.js';
 
-// Compiled once, when this module loads: a result check costs microseconds.
-const ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
-const validateResult = ajv.compile<ResultFile>(resultSchema);
+// rubric/result.schema.json compiled ahead of time by ajv (strict, allErrors; see
+// scripts/generate-validators.ts): the Lambdas that write failure and rejection results carry no
+// schema compiler, and nothing is compiled at startup.
+const validateResult = generatedValidate as unknown as ValidateFunction<ResultFile>;
 
 /** Every way a value departs from rubric/result.schema.json; empty when it conforms. */
 export function resultSchemaErrors(value: unknown): SpecError[] {

@@ -35,7 +35,7 @@ export const LAYER_TYPES: readonly LayerType[] = [
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
 
 // rubric/submission.schema.json compiled ahead of time by ajv (strict, allErrors, verbose; see
-// generate-validator.ts): no schema compilation, and no ajv, at startup.
+// scripts/generate-validators.ts): no schema compilation, and no ajv, at startup.
 const validateSchema = generatedValidate as unknown as ValidateFunction;
 
 /**

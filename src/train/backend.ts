@@ -2,7 +2,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readConfig } from '../config.js';
 import type { BackendInfo, BackendName } from './types.js';
 import { registerWasmKernels } from './wasm-kernels/index.js';
 import { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';
@@ -13,8 +12,9 @@ export type ImportModule = (specifier: string) => Promise<unknown>;
 export interface SelectBackendDeps {
   importModule?: ImportModule;
   /**
-   * Threads for the wasm backend; 1 uses the single-threaded build. Default: AUTOGRADER_WASM_THREADS,
-   * else half the logical CPUs (up to 8). Fixed once the wasm backend has started in a process.
+   * Threads for the wasm backend; 1 uses the single-threaded build. Default: half the logical
+   * CPUs (up to 8). Fixed once the wasm backend has started in a process. Callers pass the
+   * setting (AUTOGRADER_WASM_THREADS, read in src/config.ts); the engine reads no environment.
    */
   wasmThreads?: number;
   /** The GPU's model name from the driver, when there is one; injected for tests. */
@@ -45,7 +45,7 @@ export async function selectBackend(
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
   const gpuModel = deps.gpuModel ?? nvidiaGpuModel;
-  const wasmThreads = deps.wasmThreads ?? readConfig().wasmThreads ?? defaultWasmThreads();
+  const wasmThreads = deps.wasmThreads ?? defaultWasmThreads();
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {

@@ -4,6 +4,8 @@ import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIN_JOB_TIMEOUT_MINUTES, readSettings, SettingsError } from '../../cdk/settings.js';
+import { PIPELINE_ENV, readLambdaConfig } from '../../src/config.js';
+import { STACK_OUTPUTS } from '../../src/staff/index.js';
 import { synthStack } from './stack-fixture.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -38,9 +40,10 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 describe('AutograderStack with default settings', () => {
   let template: Template;
   let app: App;
+  // Synth bundles both Lambdas with esbuild: minutes on a loaded two-core machine.
   beforeAll(() => {
     ({ template, app } = synthStack());
-  });
+  }, 300_000);
 
   describe('buckets', () => {
     it('block public access, encrypt, keep versions and log access on both course buckets', () => {
@@ -153,6 +156,34 @@ describe('AutograderStack with default settings', () => {
         expect(code).not.toContain('@tensorflow/tfjs');
         expect(code.length).toBeLessThan(2_000_000);
       }
+    });
+
+    it('set exactly the variables the runtime reads (src/config.ts), so both handlers start', () => {
+      // Prepare
+      const functions = template.findResources('AWS::Lambda::Function', {
+        Properties: Match.objectLike({ Runtime: 'nodejs22.x' }),
+      }) as Resources;
+      const configs: Record<string, ReturnType<typeof readLambdaConfig>> = {};
+      // Act
+      for (const [id, fn] of Object.entries(functions)) {
+        const environment = fn.Properties?.Environment as { Variables: Record<string, unknown> };
+        const env = Object.fromEntries(
+          Object.keys(environment.Variables).map((name) => [name, `value-of-${name}`]),
+        );
+        configs[id.startsWith('OnSubmission') ? 'onSubmission' : 'onJobFailed'] =
+          readLambdaConfig(env);
+      }
+      // Assess
+      expect(configs.onSubmission).toEqual({
+        submissionsBucket: `value-of-${PIPELINE_ENV.submissionsBucket}`,
+        resultsBucket: `value-of-${PIPELINE_ENV.resultsBucket}`,
+        jobQueue: `value-of-${PIPELINE_ENV.jobQueue}`,
+        jobDefinition: `value-of-${PIPELINE_ENV.jobDefinition}`,
+      });
+      expect(configs.onJobFailed).toEqual({
+        submissionsBucket: `value-of-${PIPELINE_ENV.submissionsBucket}`,
+        resultsBucket: `value-of-${PIPELINE_ENV.resultsBucket}`,
+      });
     });
 
     it('send on-submission failures after retries to an encrypted queue', () => {
@@ -365,6 +396,13 @@ describe('AutograderStack with default settings', () => {
       Ref: expect.stringMatching(/^Submissions/),
     });
     expect(outputs.ResultsBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Results/) });
+  });
+
+  it('has every output the staff commands (report, regrade, status --stack) read', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
   });
 });
 

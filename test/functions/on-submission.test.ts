@@ -4,6 +4,7 @@ import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeOnSubmissionHandler } from '../../functions/on-submission/index.js';
+import { JOB_ENV } from '../../src/launch/index.js';
 import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 import { estimateResources, validateSubmission } from '../../src/spec/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
@@ -84,7 +85,7 @@ describe('on-submission', () => {
       .commandCalls(SubmitJobCommand)
       .map((call) => [
         call.args[0].input.containerOverrides?.environment?.find(
-          (v) => v.name === 'AUTOGRADER_SUBMISSION_KEY',
+          (v) => v.name === JOB_ENV.submissionKey,
         )?.value,
         call.args[0].input.jobQueue,
       ]);
@@ -116,10 +117,10 @@ describe('on-submission', () => {
     expect(input?.jobDefinition).toBe(env.AUTOGRADER_JOB_DEFINITION);
     expect(input?.containerOverrides?.environment).toEqual(
       expect.arrayContaining([
-        { name: 'AUTOGRADER_SUBMISSION_BUCKET', value: SUBMISSIONS },
-        { name: 'AUTOGRADER_SUBMISSION_KEY', value: 'submissions/alice/tiny.json' },
-        { name: 'AUTOGRADER_RESULT_BUCKET', value: RESULTS },
-        { name: 'AUTOGRADER_RESULT_KEY', value: 'results/alice/tiny.json' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_BUCKET', value: SUBMISSIONS },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_KEY', value: 'submissions/alice/tiny.json' },
+        { name: 'AUTOGRADER_JOB_RESULT_BUCKET', value: RESULTS },
+        { name: 'AUTOGRADER_JOB_RESULT_KEY', value: 'results/alice/tiny.json' },
       ]),
     );
     // The job writes the result; intake must not.

@@ -51,7 +51,7 @@ describe('job environment', () => {
     const parse = () => parseJobEnvironment(vars);
     // Assess
     expect(parse).toThrow(JobEnvironmentError);
-    expect(parse).toThrow(/lacks AUTOGRADER_RESULT_KEY/);
+    expect(parse).toThrow(/lacks AUTOGRADER_JOB_RESULT_KEY/);
   });
 });
 
@@ -81,11 +81,11 @@ describe('BatchLauncher', () => {
     expect(input?.jobName).toBe('grade-alice-my-net');
     expect(input?.containerOverrides?.environment).toEqual(
       expect.arrayContaining([
-        { name: 'AUTOGRADER_SUBMISSION_BUCKET', value: 'subs' },
-        { name: 'AUTOGRADER_SUBMISSION_KEY', value: 'submissions/alice/my net.json' },
-        { name: 'AUTOGRADER_SUBMISSION_VERSION', value: 'v1' },
-        { name: 'AUTOGRADER_RESULT_BUCKET', value: 'results' },
-        { name: 'AUTOGRADER_RESULT_KEY', value: 'results/alice/my net.json' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_BUCKET', value: 'subs' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_KEY', value: 'submissions/alice/my net.json' },
+        { name: 'AUTOGRADER_JOB_SUBMISSION_VERSION', value: 'v1' },
+        { name: 'AUTOGRADER_JOB_RESULT_BUCKET', value: 'results' },
+        { name: 'AUTOGRADER_JOB_RESULT_KEY', value: 'results/alice/my net.json' },
       ]),
     );
   });
@@ -217,15 +217,15 @@ describe('DockerLauncher', () => {
           '--env',
           'AUTOGRADER_S3_ENDPOINT=http://127.0.0.1:4568',
           '--env',
-          'AUTOGRADER_SUBMISSION_BUCKET=subs',
+          'AUTOGRADER_JOB_SUBMISSION_BUCKET=subs',
           '--env',
-          'AUTOGRADER_SUBMISSION_KEY=submissions/alice/my net.json',
+          'AUTOGRADER_JOB_SUBMISSION_KEY=submissions/alice/my net.json',
           '--env',
-          'AUTOGRADER_SUBMISSION_VERSION=v1',
+          'AUTOGRADER_JOB_SUBMISSION_VERSION=v1',
           '--env',
-          'AUTOGRADER_RESULT_BUCKET=results',
+          'AUTOGRADER_JOB_RESULT_BUCKET=results',
           '--env',
-          'AUTOGRADER_RESULT_KEY=results/alice/my net.json',
+          'AUTOGRADER_JOB_RESULT_KEY=results/alice/my net.json',
           '--env',
           'AWS_REGION',
           '--env',

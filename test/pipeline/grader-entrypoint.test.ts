@@ -128,9 +128,9 @@ describe('grader-image entrypoint as a Node program', () => {
 
   it('exits 2 and says which variable is missing when the job environment is incomplete', async () => {
     // Act
-    const { code, output } = await runEntrypoint('lee', { AUTOGRADER_RESULT_KEY: '' });
+    const { code, output } = await runEntrypoint('lee', { AUTOGRADER_JOB_RESULT_KEY: '' });
     // Assess
     expect(code).toBe(2);
-    expect(output).toContain('AUTOGRADER_RESULT_KEY');
+    expect(output).toContain('AUTOGRADER_JOB_RESULT_KEY');
   });
 });

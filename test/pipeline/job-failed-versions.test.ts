@@ -37,11 +37,11 @@ const RESULT_KEY = 'results/mo/net.json';
 
 function failedJob(versionId: string) {
   const environment = {
-    AUTOGRADER_SUBMISSION_BUCKET: 'subs',
-    AUTOGRADER_SUBMISSION_KEY: KEY,
-    AUTOGRADER_SUBMISSION_VERSION: versionId,
-    AUTOGRADER_RESULT_BUCKET: 'results',
-    AUTOGRADER_RESULT_KEY: RESULT_KEY,
+    AUTOGRADER_JOB_SUBMISSION_BUCKET: 'subs',
+    AUTOGRADER_JOB_SUBMISSION_KEY: KEY,
+    AUTOGRADER_JOB_SUBMISSION_VERSION: versionId,
+    AUTOGRADER_JOB_RESULT_BUCKET: 'results',
+    AUTOGRADER_JOB_RESULT_KEY: RESULT_KEY,
   };
   return {
     status: 'FAILED',

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_VALIDATOR, generateValidatorSource } from '../../src/spec/generate-validator.js';
 import { LAYER_TYPES, type LayerType } from '../../src/spec/index.js';
 import { submissionFilesIn } from '../helpers/examples.js';
 
@@ -81,12 +80,5 @@ describe('the published submission schema', () => {
     // Assess: all but the deliberately unparsable one carry it.
     expect(targets.length).toBe(files.length - 1);
     expect(new Set(targets)).toEqual(new Set([schemaPath]));
-  });
-
-  it('is what the committed standalone validator was compiled from (else: npx tsx src/spec/generate-validator.ts)', () => {
-    // Act
-    const expected = generateValidatorSource();
-    // Assess
-    expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(expected);
   });
 });

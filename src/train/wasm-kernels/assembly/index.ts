@@ -1,4 +1,4 @@
-// AssemblyScript, compiled to one wasm SIMD module by ../build-simd-module.ts. Its functions
+// AssemblyScript, compiled to one wasm SIMD module by scripts/build-simd-module.ts. Its functions
 // take byte offsets into tfjs-wasm's heap, which the module imports as its memory, so they read
 // and write tensors where the backend keeps them, without copies.
 
