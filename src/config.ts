@@ -21,6 +21,8 @@ export interface AutograderConfig {
   cacheDir: string;
   /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means half the logical CPUs (up to 8). */
   wasmThreads?: number;
+  /** AUTOGRADER_WORKERS: experiments `grade` trains at once; unset means one per CPU. */
+  workers?: number;
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -38,6 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
   }
   const root = packageRoot();
   const wasmThreads = readLimit(env, 'AUTOGRADER_WASM_THREADS');
+  const workers = readLimit(env, 'AUTOGRADER_WORKERS');
   return {
     cifar10Dir:
       env.AUTOGRADER_CIFAR10_DIR?.trim() ||
@@ -45,6 +48,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
     backend,
     cacheDir: env.AUTOGRADER_CACHE_DIR?.trim() || path.join(root, '.cache'),
     ...(wasmThreads !== undefined ? { wasmThreads } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
 }
 

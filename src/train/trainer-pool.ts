@@ -75,19 +75,21 @@ interface Slot {
  * it in its place. The clock is each worker's own (timings are not part of the result's promise).
  */
 export class TrainerPool {
-  private readonly slots: Slot[];
+  /** Started on demand, up to `workers`: a one-experiment grade starts one. */
+  private readonly slots: Slot[] = [];
+  private readonly maxWorkers: number;
   private readonly queue: Job[] = [];
   private readonly shared = new WeakMap<Cifar10Dataset, SharedDataset>();
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly options: TrainerPoolOptions) {
-    const count = Math.max(1, Math.floor(options.workers));
-    this.slots = Array.from({ length: count }, () => this.spawn());
+    this.maxWorkers = Math.max(1, Math.floor(options.workers));
   }
 
+  /** The most experiments it trains at once. */
   get size(): number {
-    return this.slots.length;
+    return this.maxWorkers;
   }
 
   /** Trains one experiment on the next free worker. */
@@ -136,6 +138,9 @@ export class TrainerPool {
   }
 
   private dispatch(): void {
+    const idle = this.slots.filter((slot) => !slot.job).length;
+    const wanted = Math.min(this.queue.length - idle, this.maxWorkers - this.slots.length);
+    for (let i = 0; i < wanted; i += 1) this.slots.push(this.spawn());
     for (const slot of this.slots) {
       if (slot.job || this.queue.length === 0) continue;
       const job = this.queue.shift() as Job;
@@ -189,7 +194,7 @@ export class TrainerPool {
     }
   }
 
-  /** A worker died (out of memory, a crash): its experiment fails, a fresh worker takes its place. */
+  /** A worker died (out of memory, a crash): its experiment fails; later ones get a fresh worker. */
   private onWorkerLost(slot: Slot, error: Error): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
@@ -199,7 +204,8 @@ export class TrainerPool {
       job?.reject(error);
       return;
     }
-    this.slots[index] = this.spawn();
+    // Removed; dispatch starts a fresh worker when one is needed.
+    this.slots.splice(index, 1);
     job?.reject(error);
     this.dispatch();
   }
