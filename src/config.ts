@@ -31,6 +31,8 @@ export interface AutograderConfig {
   cacheDir: string;
   /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means half the logical CPUs (up to 8). */
   wasmThreads?: number;
+  /** AUTOGRADER_WORKERS: experiments `grade` trains at once; unset means one per CPU. */
+  workers?: number;
 }
 
 /** The official CIFAR-10 binary archive and the md5 its page publishes. */
@@ -72,6 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
       `AUTOGRADER_CIFAR10_URL is "${cifar10Url}"; expected an http:// or https:// URL`,
     );
   }
+  const workers = readLimit(env, 'AUTOGRADER_WORKERS');
   return {
     cifar10Dir: optional(env, 'AUTOGRADER_CIFAR10_DIR') ?? defaultCifar10Dir(env),
     cifar10Url,
@@ -80,6 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AutograderConf
     backend,
     cacheDir: env.AUTOGRADER_CACHE_DIR?.trim() || path.join(root, '.cache'),
     ...(wasmThreads !== undefined ? { wasmThreads } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
 }
 

@@ -100,8 +100,9 @@ function checkRecords(file: string, bytes: Uint8Array): void {
 function assembleSplit(files: readonly Uint8Array[], limit: number): Cifar10Split {
   const available = files.reduce((sum, bytes) => sum + bytes.length / CIFAR10_RECORD_BYTES, 0);
   const count = Math.min(available, limit);
-  const images = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
-  const labels = new Uint8Array(count);
+  // Shared memory, so parallel training workers read these bytes instead of copies of them.
+  const images = new Uint8Array(new SharedArrayBuffer(count * CIFAR10_IMAGE_BYTES));
+  const labels = new Uint8Array(new SharedArrayBuffer(count));
   let record = 0;
   for (const bytes of files) {
     // Buffer#copy is a memcpy without the two typed-array objects subarray+set make per record.

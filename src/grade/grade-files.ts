@@ -23,19 +23,23 @@ export interface GradeFilesOptions {
   sourceFor?: (file: string) => string;
   /** Shared by every file: pass a loadData and selectBackend that do their work once. */
   deps: Omit<GradeDeps, 'writeResult'>;
+  /** Files graded at once; default 1. Worth more than 1 only with a parallel trainer in deps. */
+  concurrency?: number;
   onFileStart?: (file: string, index: number, total: number) => void;
   onFileEnd?: (graded: GradedFile, index: number, total: number) => void;
 }
 
 /**
- * Grades files one after another (staff's local batch runs), each result written beside its
- * submission as it is reached. A file that cannot be read gets a rejected result saying so.
+ * Grades files (staff's local batch runs), each result written beside its submission as it is
+ * reached: one after another, or `concurrency` at once when the deps train on a pool of workers.
+ * A file that cannot be read gets a rejected result saying so. Results come back in file order.
  */
 export async function gradeFiles(options: GradeFilesOptions): Promise<GradedFile[]> {
   const rubric = options.deps.rubric ?? DEFAULT_RUBRIC;
-  const graded: GradedFile[] = [];
-  for (const [index, file] of options.files.entries()) {
-    options.onFileStart?.(file, index, options.files.length);
+  const total = options.files.length;
+  const graded: GradedFile[] = new Array(total);
+  const gradeOne = async (file: string, index: number): Promise<void> => {
+    options.onFileStart?.(file, index, total);
     const resultFile = options.resultFileFor(file);
     const writeResult = (result: ResultFile) => writeResultFile(resultFile, result);
     const source = options.sourceFor?.(file) ?? file;
@@ -53,8 +57,18 @@ export async function gradeFiles(options: GradeFilesOptions): Promise<GradedFile
       await writeResult(result);
     }
     const entry = { file, resultFile, result };
-    graded.push(entry);
-    options.onFileEnd?.(entry, index, options.files.length);
-  }
+    graded[index] = entry;
+    options.onFileEnd?.(entry, index, total);
+  };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < total) {
+      const index = next;
+      next += 1;
+      await gradeOne(options.files[index] as string, index);
+    }
+  };
+  const lanes = Math.max(1, Math.min(total, Math.floor(options.concurrency ?? 1)));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return graded;
 }

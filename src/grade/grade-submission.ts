@@ -139,12 +139,19 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
       complete,
     });
 
-  await write(result(false));
+  // Checkpoints one at a time, in the order experiments finish; the last write is the final result.
+  let writes = write(result(false));
+  const checkpoint = (): Promise<void> => {
+    writes = writes.then(() => write(result(false)));
+    return writes;
+  };
+  await writes;
   const train = deps.train ?? trainExperiment;
   const timeLimitMs = deps.timeLimitMs ?? rubric.training.time_limit_seconds_per_experiment * 1000;
   const total = plan.length;
-  for (const [index, { experiment, analysis, final }] of plan.entries()) {
-    if (deps.signal?.aborted) break;
+  let finished = 0;
+  const trainOne = async (index: number): Promise<void> => {
+    const { experiment, analysis, final } = plan[index] as (typeof plan)[number];
     deps.onEvent?.({ type: 'experiment-start', name: experiment.name, index, total });
     let outcome: TrainOutcome;
     try {
@@ -161,13 +168,27 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
       });
     } catch (error) {
       // Stopped from outside: the experiment stays "not_run" and the failure result says why.
-      if (deps.signal?.aborted) break;
+      if (deps.signal?.aborted) return;
       outcome = crashedOutcome(experiment.name, error);
     }
     records[index] = experimentRecord(experiment, analysis, final, outcome);
+    finished += 1;
     deps.onEvent?.({ type: 'experiment-end', name: experiment.name, index, total, outcome });
-    if (index < total - 1) await write(result(false));
-  }
+    if (finished < total) await checkpoint();
+  };
+  // Experiments are independent: with a parallel trainer, `concurrency` of them run at once.
+  // Each is seeded alone and recorded at its own index, so the result does not depend on order.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < total && !deps.signal?.aborted) {
+      const index = next;
+      next += 1;
+      await trainOne(index);
+    }
+  };
+  const lanes = Math.max(1, Math.min(total, Math.floor(deps.concurrency ?? 1)));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  await writes;
 
   if (deps.signal?.aborted) {
     const stopped = buildFailureResult({

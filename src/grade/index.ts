@@ -22,4 +22,9 @@ export {
   writeResultFile,
 } from './grade-files.js';
 export { gradeSubmission } from './grade-submission.js';
+export {
+  type ParallelTraining,
+  type ParallelTrainingOptions,
+  parallelTraining,
+} from './parallel.js';
 export type * from './types.js';

@@ -65,6 +65,11 @@ export interface GradeDeps {
   rubric?: Rubric;
   /** Default: the rubric's seed. */
   seed?: number;
+  /**
+   * Experiments trained at once; default 1. More only helps with a `train` that runs them in
+   * parallel (a TrainerPool's); the result is the same either way, timings aside.
+   */
+  concurrency?: number;
   /** Per-experiment time limit; default: the rubric's. */
   timeLimitMs?: number;
   /** Milliseconds. */

@@ -28,4 +28,9 @@ export {
   type ProgressReporterOptions,
 } from './progress.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';
+export {
+  type SharedDataset,
+  TrainerPool,
+  type TrainerPoolOptions,
+} from './trainer-pool.js';
 export * from './types.js';

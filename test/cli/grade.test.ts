@@ -28,7 +28,8 @@ async function readResult(file: string): Promise<ResultFile> {
 }
 
 function io(cwd: string) {
-  return captureIo({ cwd, env: { AUTOGRADER_CACHE_DIR: cacheDir } });
+  // One experiment at a time unless a test asks for workers: starting them costs seconds.
+  return captureIo({ cwd, env: { AUTOGRADER_CACHE_DIR: cacheDir, AUTOGRADER_WORKERS: '1' } });
 }
 
 beforeAll(async () => {
@@ -220,6 +221,31 @@ describe('autograder grade', () => {
     expect(code).toBe(0);
     expect(cli.out()).toContain('NAME.result.json');
     expect(cli.out()).toContain('Exit status: 0 graded');
+  });
+});
+
+describe('autograder grade --workers', () => {
+  it('trains the experiments on two workers and writes what one worker writes, timings aside', async () => {
+    // Prepare
+    const dir = await workspace('workers');
+    const flags = ['--data', dataDir, '--backend', 'wasm', '--limit-train', '64'];
+    const untimed = (result: ResultFile): unknown =>
+      JSON.parse(JSON.stringify(result), (key, value) =>
+        ['execution_time', 'seconds', 'images_per_second'].includes(key) ? 0 : value,
+      );
+    // Act
+    const one = await main(['grade', 'two.json', '--out', 'one.json', ...flags], io(dir));
+    const cli = io(dir);
+    const two = await main(
+      ['grade', 'two.json', '--out', 'two-workers.json', '--workers', '2', ...flags],
+      cli,
+    );
+    // Assess
+    expect([one, two]).toEqual([0, 0]);
+    expect(cli.err()).toBe('');
+    expect(untimed(await readResult(path.join(dir, 'two-workers.json')))).toEqual(
+      untimed(await readResult(path.join(dir, 'one.json'))),
+    );
   });
 });
 

@@ -1,11 +1,14 @@
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { readConfig } from '../../config.js';
 import {
   calibrationLookup,
   type GradeDeps,
   type GradeEvent,
   gradeFiles,
   listSubmissionFiles,
+  parallelTraining,
   RESULT_SUFFIX,
   resultPathFor,
 } from '../../grade/index.js';
@@ -16,6 +19,7 @@ import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
 import {
   ensureTrainingData,
+  integerFlag,
   sharedSetup,
   TRAINING_OPTIONS,
   trainingFlags,
@@ -38,7 +42,12 @@ function describeEvent(event: GradeEvent): string | undefined {
 }
 
 const USAGE =
-  'autograder grade FILE|DIR [--out RESULT|DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--seed N] [--limit-train N] [--limit-test N]';
+  'autograder grade FILE|DIR [--out RESULT|DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--seed N] [--limit-train N] [--limit-test N] [--workers N]';
+
+/** Experiments trained at once by default: one per CPU the process may use (at most 8). */
+export function defaultWorkers(wasmThreads: number): number {
+  return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / wasmThreads)));
+}
 
 const HELP = `Usage: ${USAGE}
 
@@ -53,6 +62,9 @@ and each result goes beside its submission, or into the directory --out names.
   --seed N          training seed (default: the rubric's)
   --limit-train N   train on the first N training images (a slice; the result says so)
   --limit-test N    evaluate on the first N test images
+  --workers N       experiments (and files) trained at once, each on its own thread
+                    (default: AUTOGRADER_WORKERS, else one per CPU; the tensorflow backend
+                    always trains one at a time)
 
 Exit status: 0 graded (whatever the score), 1 invalid submission, grading failed or the data could not be fetched, 2 usage error or unreadable input.`;
 
@@ -78,10 +90,34 @@ async function run(args: string[], io: CliIo): Promise<number> {
       : (file: string) => out ?? resultPathFor(file);
   const flags = trainingFlags(values, io);
   await ensureTrainingData(flags, io);
+  // Each worker's wasm backend gets AUTOGRADER_WASM_THREADS threads, else one: experiments on
+  // separate cores beat one experiment's kernels split across them (docs/performance-parallel.md).
+  const config = readConfig(io.env);
+  const wasmThreads = config.wasmThreads ?? 1;
+  const workers =
+    integerFlag('workers', values.workers, 1) ?? config.workers ?? defaultWorkers(wasmThreads);
+  const setup = sharedSetup(flags);
+  const parallel = parallelTraining({ workers, selectBackend: setup.selectBackend, wasmThreads });
+  try {
+    return await gradeAll(files, resultFileFor, flags, setup, parallel, io);
+  } finally {
+    await parallel.close();
+  }
+}
 
+async function gradeAll(
+  files: string[],
+  resultFileFor: (file: string) => string,
+  flags: ReturnType<typeof trainingFlags>,
+  setup: ReturnType<typeof sharedSetup>,
+  parallel: ReturnType<typeof parallelTraining>,
+  io: CliIo,
+): Promise<number> {
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
   const deps: Omit<GradeDeps, 'writeResult'> = {
-    ...sharedSetup(flags),
+    ...setup,
+    train: parallel.train,
+    concurrency: parallel.concurrency,
     slice: flags.slice,
     seed: flags.seed,
     lookupCalibration: calibrationLookup(flags.cacheDir),
@@ -98,6 +134,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     // Recorded in the result: relative, so the file does not depend on where the repo lives.
     sourceFor: (file) => shownPath(io, file),
     deps,
+    concurrency: parallel.concurrency,
     onFileStart: (file, index, total) =>
       io.stdout(`${total > 1 ? `(${index + 1}/${total}) ` : ''}Grading ${shownPath(io, file)}\n`),
     onFileEnd: ({ result, resultFile }) =>
@@ -122,7 +159,7 @@ function parse(args: string[]) {
   return parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { ...TRAINING_OPTIONS, out: { type: 'string' } },
+    options: { ...TRAINING_OPTIONS, out: { type: 'string' }, workers: { type: 'string' } },
   });
 }
 
