@@ -9,11 +9,5 @@ export {
 } from './api.js';
 export { PageBuildError, ServiceError } from './errors.js';
 export { LOOPBACK_HOST, type StudentServer, startStudentServer } from './http-server.js';
-export { isSubmissionId, newSubmissionId, submittedAt } from './ids.js';
-export {
-  ObjectStoreDesk,
-  type ObjectStoreDeskOptions,
-  resultKeyOf,
-  submissionKeyOf,
-} from './object-store-desk.js';
+export { RecordDesk, type RecordDeskOptions } from './record-desk.js';
 export type * from './types.js';

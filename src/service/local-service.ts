@@ -12,19 +12,20 @@ import { buildPage, type PageAssets } from '../page/build.js';
 import { runGradeJob } from '../pipeline/grade-job.js';
 import { handleSubmission, type IntakeDeps } from '../pipeline/index.js';
 import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
+import { createFileSystemStateStore } from '../state/index.js';
 import { FileSystemObjectStore } from '../storage/index.js';
 import { FileSystemStudentsStore, TokenAuthenticator } from '../students/index.js';
 import type { BackendInfo } from '../train/types.js';
 import type { ApiDeps } from './api.js';
 import { type StudentServer, startStudentServer } from './http-server.js';
-import { ObjectStoreDesk } from './object-store-desk.js';
+import { RecordDesk } from './record-desk.js';
 import type { SubmissionProgress } from './types.js';
 
 /** Names the intake and jobs use for the two "buckets", both one directory here. */
 const LOCAL_BUCKETS = { submissions: 'local-submissions', results: 'local-results' } as const;
 
 export interface LocalServiceOptions {
-  /** Students under <state>/students, submissions and results under <state>/files. */
+  /** Students under <state>/students, records under <state>/records, files under <state>/files. */
   stateDir: string;
   port: number;
   loadData: () => Promise<Cifar10Dataset>;
@@ -121,8 +122,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     launcher,
     rubric,
   };
-  const desk = new ObjectStoreDesk({
+  const desk = new RecordDesk({
+    records: createFileSystemStateStore(path.join(options.stateDir, 'records')),
     submissions: files,
+    submissionsBucket: LOCAL_BUCKETS.submissions,
     results: files,
     rubric,
     onStored: async (key) => {

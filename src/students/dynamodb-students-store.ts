@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -227,4 +228,19 @@ export class DynamoDbStudentsStore implements StudentsStore, QuotaStore {
     );
     return Item;
   }
+}
+
+/** Creates a students table shaped as the stack's (for tests and local DynamoDB servers). */
+export async function createStudentsTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: STUDENTS_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: STUDENTS_TABLE_KEY, KeyType: 'HASH' }],
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 /** Who students are: personal tokens (only their hashes stored), the students store, quotas. */
 export { TokenAuthenticator } from './authenticator.js';
 export {
+  createStudentsTable,
   DynamoDbStudentsStore,
   type DynamoDbStudentsStoreOptions,
   STUDENTS_TABLE_KEY,

@@ -1,11 +1,14 @@
-/** dynalite ships no types; the part the tests use. */
+// dynalite ships no types; this declares the part the tests use.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
-  interface DynaliteOptions {
+
+  export interface DynaliteOptions {
+    path?: string;
     createTableMs?: number;
     deleteTableMs?: number;
     updateTableMs?: number;
-    path?: string;
+    maxItemSizeKb?: number;
   }
+
   export default function dynalite(options?: DynaliteOptions): Server;
 }

@@ -1,39 +1,40 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { createSubmissionsTable } from '../../src/state/index.js';
 
 export interface TestDynamo {
   client: DynamoDBClient;
-  close: () => Promise<void>;
+  /** A fresh table shaped as the stack's, under a new name. */
+  newTable(): Promise<string>;
+  close(): Promise<void>;
 }
 
-/** A DynamoDB-protocol server (dynalite, in memory) on loopback, with a client for it. */
+let tables = 0;
+
+/** A DynamoDB-protocol server (dynalite, in memory) on a free loopback port, and a client. */
 export async function startTestDynamo(): Promise<TestDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('dynalite has no port');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${address.port}`,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return {
     client,
-    close: async () => {
+    async newTable() {
+      const name = `submissions-${process.pid}-${++tables}`;
+      await createSubmissionsTable(client, name);
+      return name;
+    },
+    async close() {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A table keyed by a string `pk`, as the stack creates it. */
-export async function createKeyedTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createStudentsTable,
   DynamoDbStudentsStore,
   FileSystemStudentsStore,
   hashToken,
@@ -13,7 +14,7 @@ import {
   type StudentsStore,
   TokenAuthenticator,
 } from '../../src/students/index.js';
-import { createKeyedTable, startTestDynamo, type TestDynamo } from '../helpers/dynalite.js';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynalite.js';
 
 type Store = StudentsStore & QuotaStore;
 
@@ -40,7 +41,7 @@ const adapters: Array<{ name: string; open: () => Promise<Store> }> = [
     name: 'DynamoDB (dynalite on loopback)',
     open: async () => {
       const table = `students-${++tables}`;
-      await createKeyedTable(dynamo.client, table);
+      await createStudentsTable(dynamo.client, table);
       return new DynamoDbStudentsStore({ table, client: dynamo.client });
     },
   },
