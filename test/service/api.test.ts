@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
-import { DEFAULT_RUBRIC, resultSchemaErrors } from '../../src/rubric/index.js';
+import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import { captureIo } from '../helpers/io.js';
 import { type ServeProcess, startServe } from '../helpers/serve-process.js';
 
@@ -75,14 +75,19 @@ function api(
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the API's JSON field by field.
+type Json = any;
+
+/** A response's JSON body. */
+async function json(response: Response | undefined): Promise<Json> {
+  return response?.json();
+}
+
 /** Polls a submission until it leaves queued/running; returns every status seen, in order. */
-async function follow(
-  token: string,
-  id: string,
-): Promise<{ statuses: string[]; last: Record<string, unknown> }> {
+async function follow(token: string, id: string): Promise<{ statuses: string[]; last: Json }> {
   const statuses: string[] = [];
   for (let i = 0; i < 600; i += 1) {
-    const body = (await (await api(`/api/submissions/${id}`, { token })).json()) as Record<
+    const body = (await json(await api(`/api/submissions/${id}`, { token }))) as Record<
       string,
       unknown
     >;
@@ -121,7 +126,7 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
     // Assess
     expect(serve.stdout().split('\n')[0]).toMatch(/^Listening on http:\/\/127\.0\.0\.1:\d+$/);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true });
+    expect(await json(response)).toEqual({ ok: true });
   });
 
   it('answers 401 with one message for missing, malformed, unknown and revoked tokens', async () => {
@@ -134,7 +139,7 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
       api('/api/submissions', { token: tokens.carol, body: tiny }),
     ]);
     // Assess
-    const bodies = await Promise.all(responses.map((r) => r.json()));
+    const bodies = await Promise.all(responses.map((r) => json(r)));
     expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
     expect(responses[0]?.headers.get('www-authenticate')).toBe('Bearer');
@@ -158,11 +163,11 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
       body: stream,
       duplex: 'half',
     } as RequestInit);
-    const list = await (await api('/api/submissions', { token: tokens.alice })).json();
+    const list = await json(await api('/api/submissions', { token: tokens.alice }));
     // Assess
     expect(declared.status).toBe(413);
     expect(streamed.status).toBe(413);
-    expect(await streamed.json()).toMatchObject({ error: expect.stringContaining(String(cap)) });
+    expect(await json(streamed)).toMatchObject({ error: expect.stringContaining(String(cap)) });
     expect(list.quota.used).toBe(0);
   });
 
@@ -176,10 +181,10 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
       token: tokens.alice,
       body: '['.repeat(100_000),
     });
-    const list = await (await api('/api/submissions', { token: tokens.alice })).json();
+    const list = await json(await api('/api/submissions', { token: tokens.alice }));
     // Assess
     expect(invalid.status).toBe(400);
-    const body = await invalid.json();
+    const body = await json(invalid);
     expect(body.valid).toBe(false);
     expect(body.errors[0]).toMatchObject({
       path: expect.stringMatching(/^\/experiments\/0\/layers\/\d+$/),
@@ -193,9 +198,9 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
   it('takes a valid file, then shows it queued, running and graded with its result', async () => {
     // Act
     const created = await api('/api/submissions', { token: tokens.alice, body: tiny });
-    const body = await created.json();
-    const { statuses, last } = await follow(tokens.alice, body.id);
-    const list = await (await api('/api/submissions', { token: tokens.alice })).json();
+    const body = await json(created);
+    const { statuses, last } = await follow(tokens.alice as string, body.id);
+    const list = await json(await api('/api/submissions', { token: tokens.alice }));
     // Assess
     expect(created.status).toBe(201);
     expect(body).toMatchObject({
@@ -208,7 +213,7 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
     );
     expect(statuses.at(-1)).toBe('graded');
     expect(last).toMatchObject({ id: body.id, submitted_at: expect.any(String) });
-    const result = last.result as Parameters<typeof resultSchemaErrors>[0];
+    const result = last.result as ResultFile;
     expect(resultSchemaErrors(result)).toEqual([]);
     expect(result.extra_data.experiments[0]?.epochs).toHaveLength(DEFAULT_RUBRIC.training.epochs);
     expect(list.submissions[0]).toMatchObject({
@@ -221,22 +226,20 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
 
   it("lists newest first, and hides one student's submissions from another (404, as for no id)", async () => {
     // Prepare
-    const second = await (
-      await api('/api/submissions', { token: tokens.alice, body: tiny })
-    ).json();
-    const own = await (await api('/api/submissions', { token: tokens.alice })).json();
+    const second = await json(await api('/api/submissions', { token: tokens.alice, body: tiny }));
+    const own = await json(await api('/api/submissions', { token: tokens.alice }));
     // Act
     const other = await api(`/api/submissions/${second.id}`, { token: tokens.bob });
     const none = await api('/api/submissions/20261201T000000000Z-aaaaaaaa', { token: tokens.bob });
-    const bobs = await (await api('/api/submissions', { token: tokens.bob })).json();
+    const bobs = await json(await api('/api/submissions', { token: tokens.bob }));
     // Assess
     expect(own.submissions.map((s: { id: string }) => s.id)[0]).toBe(second.id);
     expect(own.submissions).toHaveLength(2);
     expect(other.status).toBe(404);
-    expect(await other.json()).toEqual(await none.json());
+    expect(await json(other)).toEqual(await json(none));
     expect(none.status).toBe(404);
     expect(bobs.submissions).toEqual([]);
-    await follow(tokens.alice, second.id);
+    await follow(tokens.alice as string, second.id);
   });
 
   it.each([
@@ -265,12 +268,12 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
     const retry = Number(refused?.headers.get('retry-after'));
     expect(retry).toBeGreaterThan(24 * 3600 - 120);
     expect(retry).toBeLessThanOrEqual(24 * 3600);
-    expect(await refused?.json()).toMatchObject({
+    expect(await json(refused)).toMatchObject({
       retry_after: retry,
       error: expect.stringContaining('3 submissions'),
     });
     expect(bob.status).toBe(201);
-    const list = await (await api('/api/submissions', { token: tokens.dave })).json();
+    const list = await json(await api('/api/submissions', { token: tokens.dave }));
     expect(list.quota).toMatchObject({ limit: QUOTA, used: QUOTA, remaining: 0 });
     expect(list.submissions).toHaveLength(QUOTA);
   });
