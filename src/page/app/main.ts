@@ -170,7 +170,7 @@ async function checkFile(file: File): Promise<void> {
         'div',
         { class: 'verdict bad' },
         el('strong', {}, `${file.name} has ${plural(result.errors.length, 'problem')}.`),
-        ' Nothing was sent. Fix them and choose the file again.',
+        ` Nothing was sent. Fix ${result.errors.length === 1 ? 'it' : 'them'} and choose the file again.`,
       ),
       errorList(result.errors),
       ...tables
@@ -253,7 +253,12 @@ function budgetTable(tables: SummaryTable[], final: string): HTMLElement {
   );
 }
 
-function layerTable(table: SummaryTable, partial: boolean, final = false): HTMLElement {
+function layerTable(
+  table: SummaryTable,
+  partial: boolean,
+  final = false,
+  errorPaths: Set<string> = new Set(),
+): HTMLElement {
   return el(
     'table',
     { class: 'layers' },
@@ -280,8 +285,18 @@ function layerTable(table: SummaryTable, partial: boolean, final = false): HTMLE
       ...table.layers.map((row) =>
         el(
           'tr',
-          row.depth > 0 ? { class: 'nested' } : {},
-          el('td', { title: row.path }, `${'· '.repeat(row.depth)}${row.type}`),
+          {
+            class:
+              [row.depth > 0 ? 'nested' : '', errorPaths.has(row.path) ? 'bad' : '']
+                .join(' ')
+                .trim() || undefined,
+          },
+          el(
+            'td',
+            { title: row.path },
+            `${'· '.repeat(row.depth)}${row.type}`,
+            errorPaths.has(row.path) ? ' ✗ (see the problem above)' : '',
+          ),
           el('td', {}, row.outputShape.join(' × ')),
           el('td', { class: 'num' }, row.params === 0 ? '—' : count(row.params)),
           el('td', { class: 'num' }, row.macs === 0 ? '—' : count(row.macs)),
@@ -317,6 +332,9 @@ async function submit(): Promise<void> {
     case 201:
       message.textContent = `${pending.name} was submitted and is queued for grading.`;
       pending = null;
+      // The check was for this file; the submission below is what matters now.
+      replaceChildren(byId('check'));
+      byId<HTMLInputElement>('file').value = '';
       showQuota(answer.body.quota);
       await openSubmission(answer.body.id, true);
       await refreshHistory();
