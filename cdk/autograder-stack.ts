@@ -26,6 +26,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type AutograderSettings, SettingsError } from './settings.js';
+import { StudentService } from './student-service.js';
 
 /** Object prefixes: the contract between students, staff, the Lambdas and the grader. */
 export const PREFIXES = {
@@ -287,6 +288,15 @@ export class AutograderStack extends Stack {
     readSubmissions(jobRole);
     listBucket(jobRole, results);
     objectAccess(jobRole, ['s3:GetObject', 's3:PutObject'], PREFIXES.results);
+
+    // --- What students use: their page and API ---
+    new StudentService(this, 'StudentService', {
+      submissions,
+      results,
+      accessLogs,
+      logRetention,
+      makeFunction: (id, folder, environment) => this.lambda(id, folder, logRetention, environment),
+    });
 
     // --- Outputs ---
     new CfnOutput(this, 'SubmissionsBucketName', {

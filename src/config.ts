@@ -149,3 +149,35 @@ function parseS3Url(value: string, name: string): { bucket: string; prefix: stri
   }
   return { bucket: match[1], prefix: match[2] ?? '' };
 }
+
+/** Variables of the student API's Lambda (cdk/student-service.ts sets them). */
+export const STUDENT_API_ENV = {
+  studentsTable: 'AUTOGRADER_STUDENTS_TABLE',
+  submissionsTable: 'AUTOGRADER_SUBMISSIONS_TABLE',
+  quota: 'AUTOGRADER_QUOTA',
+} as const;
+
+export interface StudentApiConfig {
+  studentsTable: string;
+  /** The submission records' table (the state store). */
+  submissionsTable: string;
+  submissionsBucket: string;
+  resultsBucket: string;
+  /** Overrides the rubric's submissions per rolling 24 hours. */
+  quota?: number;
+}
+
+export function readStudentApiConfig(env: NodeJS.ProcessEnv = process.env): StudentApiConfig {
+  const quota = optional(env, STUDENT_API_ENV.quota);
+  const limit = quota === undefined ? undefined : Number(quota);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new ConfigError(`${STUDENT_API_ENV.quota} is "${quota}"; expected a whole number`);
+  }
+  return {
+    studentsTable: required(env, STUDENT_API_ENV.studentsTable),
+    submissionsTable: required(env, STUDENT_API_ENV.submissionsTable),
+    submissionsBucket: required(env, PIPELINE_ENV.submissionsBucket),
+    resultsBucket: required(env, PIPELINE_ENV.resultsBucket),
+    ...(limit !== undefined ? { quota: limit } : {}),
+  };
+}

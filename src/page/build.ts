@@ -3,7 +3,9 @@
  * own validator, bundled by esbuild) and one stylesheet. No external CDN, nothing inline, so
  * the Content-Security-Policy can forbid everything but the page's own origin.
  */
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PageBuildError } from '../service/errors.js';
@@ -87,4 +89,25 @@ export async function buildPage(options: { minify?: boolean } = {}): Promise<Pag
     ['page.js', { body: script, contentType: 'text/javascript; charset=utf-8' }],
     ['page.css', { body: css, contentType: 'text/css; charset=utf-8' }],
   ]);
+}
+
+/** The same page written to a directory, synchronously, for the CDK app's bucket deployment. */
+export function writePageSync(outDir: string): void {
+  const dir = appDir();
+  // Loaded lazily through require: esbuild is a build-time tool, absent from the Lambdas.
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  mkdirSync(outDir, { recursive: true });
+  esbuild.buildSync({
+    entryPoints: [path.join(dir, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    outfile: path.join(outDir, 'page.js'),
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  copyFileSync(path.join(dir, 'index.html'), path.join(outDir, 'index.html'));
+  copyFileSync(path.join(dir, 'page.css'), path.join(outDir, 'page.css'));
 }

@@ -9,5 +9,11 @@ export {
 } from './api.js';
 export { PageBuildError, ServiceError } from './errors.js';
 export { LOOPBACK_HOST, type StudentServer, startStudentServer } from './http-server.js';
+export {
+  apiRequestOf,
+  handleApiGatewayEvent,
+  type StudentApiClients,
+  studentApiDepsFor,
+} from './lambda-adapter.js';
 export { RecordDesk, type RecordDeskOptions } from './record-desk.js';
 export type * from './types.js';

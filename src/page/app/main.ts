@@ -336,8 +336,9 @@ async function submit(): Promise<void> {
       replaceChildren(byId('check'));
       byId<HTMLInputElement>('file').value = '';
       showQuota(answer.body.quota);
-      await openSubmission(answer.body.id, true);
+      openId = answer.body.id;
       await refreshHistory();
+      void openSubmission(answer.body.id, true);
       return;
     case 400:
       pending = null;
@@ -383,10 +384,9 @@ async function openSubmission(id: string, focus: boolean): Promise<void> {
     const text = statusText(detail);
     if (byId('status').textContent !== text) byId('status').textContent = text;
     renderResult(detail);
-    if (detail.status !== 'queued' && detail.status !== 'running') {
-      if (lastStatus !== null) await refreshHistory();
-      return;
-    }
+    // The history row follows the status it shows.
+    if (lastStatus !== null && lastStatus !== detail.status) await refreshHistory();
+    if (detail.status !== 'queued' && detail.status !== 'running') return;
     lastStatus = detail.status;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -445,8 +445,9 @@ function renderResult(detail: SubmissionDetail): void {
   if (extra.complete && extra.outcome !== 'rejected') {
     parts.push(el('p', { class: 'score', id: 'score' }, `Score: ${score(result)}`));
   }
-  if (result.tests.length > 0 && extra.outcome !== 'rejected') {
-    parts.push(tasksTable(result, extra.complete));
+  // A checkpoint's task scores would only say "not trained yet": tasks show once graded.
+  if (result.tests.length > 0 && extra.complete && extra.outcome !== 'rejected') {
+    parts.push(tasksTable(result));
   }
   if (extra.experiments.length > 0) {
     parts.push(experimentsTable(extra.experiments));
@@ -464,15 +465,11 @@ function renderResult(detail: SubmissionDetail): void {
   replaceChildren(node, ...parts);
 }
 
-function tasksTable(result: ResultFile, complete: boolean): HTMLElement {
+function tasksTable(result: ResultFile): HTMLElement {
   return el(
     'table',
     { id: 'tasks' },
-    el(
-      'caption',
-      {},
-      complete ? 'Score per task' : 'Score per task so far (grading is still running)',
-    ),
+    el('caption', {}, 'Score per task'),
     el(
       'thead',
       {},
