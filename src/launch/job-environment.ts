@@ -3,7 +3,7 @@ import type { GradeJobRequest } from './types.js';
 
 /**
  * The variables that tell a grading job what to grade. Every launcher passes them the same way,
- * and on-job-failed reads them back from the Batch event, so the names live here once.
+ * and the job-state handlers read them back from Batch's answers, so the names live here once.
  */
 export const JOB_ENV = {
   submissionBucket: 'AUTOGRADER_SUBMISSION_BUCKET',
@@ -11,6 +11,8 @@ export const JOB_ENV = {
   submissionVersion: 'AUTOGRADER_SUBMISSION_VERSION',
   resultBucket: 'AUTOGRADER_RESULT_BUCKET',
   resultKey: 'AUTOGRADER_RESULT_KEY',
+  student: 'AUTOGRADER_STUDENT',
+  submissionId: 'AUTOGRADER_SUBMISSION_ID',
 } as const;
 
 export function jobEnvironment(request: GradeJobRequest): Record<string, string> {
@@ -22,6 +24,12 @@ export function jobEnvironment(request: GradeJobRequest): Record<string, string>
       : {}),
     [JOB_ENV.resultBucket]: request.result.bucket,
     [JOB_ENV.resultKey]: request.result.key,
+    ...(request.record
+      ? {
+          [JOB_ENV.student]: request.record.student,
+          [JOB_ENV.submissionId]: request.record.id,
+        }
+      : {}),
   };
 }
 
@@ -33,6 +41,8 @@ export function parseJobEnvironment(vars: Record<string, string | undefined>): G
     return value;
   };
   const versionId = vars[JOB_ENV.submissionVersion]?.trim();
+  const student = vars[JOB_ENV.student]?.trim();
+  const id = vars[JOB_ENV.submissionId]?.trim();
   return {
     submission: {
       bucket: required(JOB_ENV.submissionBucket),
@@ -40,5 +50,21 @@ export function parseJobEnvironment(vars: Record<string, string | undefined>): G
       ...(versionId ? { versionId } : {}),
     },
     result: { bucket: required(JOB_ENV.resultBucket), key: required(JOB_ENV.resultKey) },
+    ...(student && id ? { record: { student, id } } : {}),
   };
+}
+
+/** The environment list of a job detail as a request, or undefined when it is not a grading job. */
+export function requestOfJob(detail: {
+  container?: { environment?: { name?: string; value?: string }[] };
+}): GradeJobRequest | undefined {
+  const vars: Record<string, string | undefined> = {};
+  for (const entry of detail.container?.environment ?? []) {
+    if (entry.name) vars[entry.name] = entry.value;
+  }
+  try {
+    return parseJobEnvironment(vars);
+  } catch {
+    return undefined;
+  }
 }

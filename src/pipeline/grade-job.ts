@@ -28,6 +28,8 @@ export interface GradeJobDeps {
   loadData: () => Promise<Cifar10Dataset>;
   slice?: GradeDeps['slice'];
   selectBackend?: () => Promise<BackendInfo>;
+  /** Trains one experiment; default the real trainer (tests use a double). */
+  train?: GradeDeps['train'];
   rubric?: Rubric;
   log?: Logger;
   /** Training progress within each experiment (the local student service shows the epoch). */
@@ -61,6 +63,7 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
         loadData: deps.loadData,
         ...(deps.slice ? { slice: deps.slice } : {}),
         ...(deps.selectBackend ? { selectBackend: deps.selectBackend } : {}),
+        ...(deps.train ? { train: deps.train } : {}),
         rubric,
         writeResult: async (written) => {
           await writeResult(written);

@@ -16,6 +16,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<FailureReason, string>> = {
   host_lost:
     'the machine running it was lost (for example a reclaimed spot instance) and retries ran out',
   crash: 'the grader crashed',
+  superseded: 'a newer submission replaced it before it started',
 };
 
 function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {

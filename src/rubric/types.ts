@@ -137,7 +137,7 @@ export interface LeaderboardEntry {
 export type ResultOutcome = 'graded' | 'rejected' | 'failed';
 
 /** Why a grading job stopped without finishing. */
-export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash';
+export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash' | 'superseded';
 
 /** not_run: grading stopped before this experiment was trained. */
 export type ExperimentRecordStatus = 'ok' | 'diverged' | 'timeout' | 'error' | 'not_run';
