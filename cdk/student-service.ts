@@ -67,7 +67,7 @@ export class StudentService extends Construct {
     // --- The API ---
     this.handler = props.makeFunction('StudentApi', 'student-api', {
       [STUDENT_API_ENV.studentsTable]: this.studentsTable.tableName,
-      [STUDENT_API_ENV.submissionsTable]: this.submissionsTable.tableName,
+      [PIPELINE_ENV.stateTable]: this.submissionsTable.tableName,
       [PIPELINE_ENV.submissionsBucket]: props.submissions.bucketName,
       [PIPELINE_ENV.resultsBucket]: props.results.bucketName,
     });

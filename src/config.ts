@@ -181,14 +181,13 @@ function parseS3Url(value: string, name: string): { bucket: string; prefix: stri
 /** Variables of the student API's Lambda (cdk/student-service.ts sets them). */
 export const STUDENT_API_ENV = {
   studentsTable: 'AUTOGRADER_STUDENTS_TABLE',
-  submissionsTable: 'AUTOGRADER_SUBMISSIONS_TABLE',
   quota: 'AUTOGRADER_QUOTA',
 } as const;
 
 export interface StudentApiConfig {
   studentsTable: string;
-  /** The submission records' table (the state store). */
-  submissionsTable: string;
+  /** The submission records' table (the state store, AUTOGRADER_STATE_TABLE). */
+  stateTable: string;
   submissionsBucket: string;
   resultsBucket: string;
   /** Overrides the rubric's submissions per rolling 24 hours. */
@@ -203,7 +202,7 @@ export function readStudentApiConfig(env: NodeJS.ProcessEnv = process.env): Stud
   }
   return {
     studentsTable: required(env, STUDENT_API_ENV.studentsTable),
-    submissionsTable: required(env, STUDENT_API_ENV.submissionsTable),
+    stateTable: required(env, PIPELINE_ENV.stateTable),
     submissionsBucket: required(env, PIPELINE_ENV.submissionsBucket),
     resultsBucket: required(env, PIPELINE_ENV.resultsBucket),
     ...(limit !== undefined ? { quota: limit } : {}),

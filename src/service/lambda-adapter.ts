@@ -27,7 +27,7 @@ export function studentApiDepsFor(
     authenticator: new TokenAuthenticator(students),
     quotas: students,
     desk: new RecordDesk({
-      records: createDynamoDbStateStore({ tableName: config.submissionsTable, client: dynamodb }),
+      records: createDynamoDbStateStore({ tableName: config.stateTable, client: dynamodb }),
       submissions: new S3ObjectStore({ bucket: config.submissionsBucket, client: s3 }),
       submissionsBucket: config.submissionsBucket,
       // S3's event on the new object starts intake, as for a file staff upload.

@@ -10,7 +10,7 @@ import type { GradeEvent } from '../grade/index.js';
 import { InProcessLauncher, type JobLauncher } from '../launch/index.js';
 import { buildPage, type PageAssets } from '../page/build.js';
 import { runGradeJob } from '../pipeline/grade-job.js';
-import { handleSubmission, type IntakeDeps } from '../pipeline/index.js';
+import { handleJobStateChange, handleSubmission, type IntakeDeps } from '../pipeline/index.js';
 import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
 import { createFileSystemStateStore } from '../state/index.js';
 import { FileSystemObjectStore } from '../storage/index.js';
@@ -55,6 +55,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const files = new FileSystemObjectStore(path.join(options.stateDir, 'files'));
   const students = new FileSystemStudentsStore(studentsDirOf(options.stateDir));
   const storeFor = () => files;
+  const state = createFileSystemStateStore(path.join(options.stateDir, 'records'));
 
   // What the runner knows of each submission it holds, by result key.
   const progress = new Map<string, SubmissionProgress | 'queued'>();
@@ -101,6 +102,12 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       }
     },
     (error, jobId) => report(`[${jobId}] crashed: ${String(error)}`),
+    {
+      // Jobs report their state changes to the records, as Batch reports them to EventBridge.
+      onStateChange: async (detail) => {
+        await handleJobStateChange(detail, { storeFor, state });
+      },
+    },
   );
   const launcher: JobLauncher = {
     async launch(request) {
@@ -113,17 +120,22 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       }
       return job;
     },
+    ...(runner.cancel ? { cancel: runner.cancel.bind(runner) } : {}),
+    ...(runner.describe ? { describe: runner.describe.bind(runner) } : {}),
   };
   const intake: IntakeDeps = {
     submissionsBucket: LOCAL_BUCKETS.submissions,
     resultsBucket: LOCAL_BUCKETS.results,
     submissions: files,
     results: files,
+    state,
     launcher,
     rubric,
+    // The API's quota limits each student; every accepted upload is graded, none superseded.
+    queue: { maxQueuedPerStudent: Number.MAX_SAFE_INTEGER, supersede: false },
   };
   const desk = new RecordDesk({
-    records: createFileSystemStateStore(path.join(options.stateDir, 'records')),
+    records: state,
     submissions: files,
     submissionsBucket: LOCAL_BUCKETS.submissions,
     results: files,
