@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import type { GraderNetworkMode } from './network.js';
 
 /**
  * What staff may tune at deploy time, as CDK context (`cdk deploy -c autograder:spot=true`, or
@@ -22,6 +23,13 @@ export interface AutograderSettings {
   noncurrentVersionDays: number;
   /** Days of Lambda, Batch and VPC flow logs kept. */
   logRetentionDays: number;
+  /**
+   * "private": grader instances in isolated subnets, reaching AWS through VPC endpoints only;
+   * "public": public subnets with internet egress and no endpoints (cheaper). See cdk/network.ts.
+   */
+  network: GraderNetworkMode;
+  /** Where alarms are emailed; unset: subscribe to the alarm topic by hand. */
+  alarmEmail?: string;
 }
 
 export const DEFAULT_SETTINGS: AutograderSettings = {
@@ -34,6 +42,7 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   jobAttempts: 3,
   noncurrentVersionDays: 90,
   logRetentionDays: 30,
+  network: 'private',
 };
 
 export const CONTEXT_PREFIX = 'autograder:';
@@ -87,9 +96,26 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSetti
     }
     instanceTypes = list as string[];
   }
+  const networkValue = raw('network');
+  if (networkValue !== undefined && networkValue !== 'private' && networkValue !== 'public') {
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}network is ${JSON.stringify(networkValue)}; expected "private" or "public"`,
+    );
+  }
+  const emailValue = raw('alarmEmail');
+  if (
+    emailValue !== undefined &&
+    (typeof emailValue !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(emailValue))
+  ) {
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}alarmEmail is ${JSON.stringify(emailValue)}; expected an email address`,
+    );
+  }
   return {
     instanceTypes,
     spot,
+    network: networkValue ?? DEFAULT_SETTINGS.network,
+    ...(emailValue ? { alarmEmail: emailValue } : {}),
     maxVcpus: integer('maxVcpus', 1, 10_000),
     jobVcpus: integer('jobVcpus', 1, 192),
     jobMemoryMiB: integer('jobMemoryMiB', 1024, 786_432),

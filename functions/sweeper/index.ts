@@ -1,6 +1,7 @@
 import { readLambdaConfig } from '../../src/config.js';
 import {
   type AwsClients,
+  embeddedMetrics,
   jsonLog,
   type Logger,
   type SweepDeps,
@@ -20,9 +21,12 @@ export interface SweeperOptions {
 export function makeSweeperHandler(options: SweeperOptions = {}): () => Promise<SweepEntry[]> {
   let deps: SweepDeps | undefined;
   return async () => {
+    const log = options.log ?? jsonLog;
+    const now = options.now ?? Date.now;
     deps ??= {
-      ...sweepDepsFor(readLambdaConfig(options.env), options.clients, options.log ?? jsonLog),
-      ...(options.now ? { now: options.now } : {}),
+      ...sweepDepsFor(readLambdaConfig(options.env), options.clients, log),
+      now,
+      metrics: (figures) => log(embeddedMetrics(figures, now())),
     };
     const entries = await sweepSubmissions(deps);
     const errors = entries.filter((entry) => entry.action === 'error');

@@ -26,7 +26,15 @@ export {
   submissionSource,
 } from './keys.js';
 export { decodeS3Key, submissionsInEvent } from './s3-event.js';
-export { type SweepAction, type SweepDeps, type SweepEntry, sweepSubmissions } from './sweep.js';
+export {
+  embeddedMetrics,
+  SWEEP_METRICS,
+  type SweepAction,
+  type SweepDeps,
+  type SweepEntry,
+  type SweepMetrics,
+  sweepSubmissions,
+} from './sweep.js';
 export type {
   IntakeOutcome,
   JobFailedOutcome,

@@ -19,6 +19,15 @@ export interface SweepDeps {
   maxResubmissions?: number;
   now?: () => number;
   log?: Logger;
+  /** Hears the queue's state once per sweep, for the queue-age alarm. */
+  metrics?: (figures: SweepMetrics) => void;
+}
+
+export interface SweepMetrics {
+  /** Records not yet final. */
+  unfinished: number;
+  /** Minutes since the oldest queued or running record last moved (0 when there is none). */
+  oldestWaitingMinutes: number;
 }
 
 export type SweepAction =
@@ -68,6 +77,11 @@ export async function sweepSubmissions(deps: SweepDeps): Promise<SweepEntry[]> {
   };
 
   const unfinished = await state.listUnfinished();
+  const waiting = unfinished.filter((r) => r.status === 'queued' || r.status === 'running');
+  deps.metrics?.({
+    unfinished: unfinished.length,
+    oldestWaitingMinutes: Math.max(0, ...waiting.map((record) => age(record) / 60_000)),
+  });
   const intakeStale = unfinished.filter(
     (record) =>
       (record.status === 'received' || record.status === 'claiming') &&
@@ -158,4 +172,32 @@ async function lostJob(
     { reason: 'crash', message, identity: identityOf(submission, undefined) },
   );
   note(record, 'failed-lost');
+}
+
+/** The namespace and names of the sweeper's metrics; the stack's queue-age alarm reads them. */
+export const SWEEP_METRICS = {
+  namespace: 'Cifar10Autograder',
+  oldestWaitingMinutes: 'OldestWaitingMinutes',
+  unfinished: 'UnfinishedSubmissions',
+} as const;
+
+/** CloudWatch's embedded metric format: one log line that Lambda's log group turns into metrics. */
+export function embeddedMetrics(figures: SweepMetrics, now: number): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: SWEEP_METRICS.namespace,
+          Dimensions: [[]],
+          Metrics: [
+            { Name: SWEEP_METRICS.oldestWaitingMinutes, Unit: 'None' },
+            { Name: SWEEP_METRICS.unfinished, Unit: 'Count' },
+          ],
+        },
+      ],
+    },
+    [SWEEP_METRICS.oldestWaitingMinutes]: Math.round(figures.oldestWaitingMinutes),
+    [SWEEP_METRICS.unfinished]: figures.unfinished,
+  };
 }
