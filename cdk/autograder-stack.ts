@@ -347,6 +347,7 @@ export class AutograderStack extends Stack {
       submissions,
       results,
       accessLogs,
+      submissionsTable: records.table,
       logRetention,
       makeFunction: (id, folder, environment) => this.lambda(id, folder, logRetention, environment),
     });
