@@ -1,6 +1,6 @@
 import { Duration, IgnoreMode, Size, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,10 @@ export interface CpuRouteProps {
   vpc: ec2.IVpc;
   securityGroup: ec2.ISecurityGroup;
   /** The grading container's role, shared with the GPU route: same buckets, same rights. */
+  /** The grader network's subnets (cdk/network.ts): isolated with endpoints, or public. */
+  subnets: ec2.SubnetSelection;
+  /** Public subnets have no NAT gateway, so a task there needs a public address to reach AWS. */
+  assignPublicIp: boolean;
   jobRole: iam.IRole;
   logGroup: logs.ILogGroup;
   /** The repository root: the image's build context. */
@@ -37,7 +41,7 @@ export class CpuRoute extends Construct {
     const { settings } = props;
     const computeEnvironment = new batch.FargateComputeEnvironment(this, 'FargateCompute', {
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      vpcSubnets: props.subnets,
       securityGroups: [props.securityGroup],
       spot: settings.spot,
       maxvCpus: settings.maxVcpus,
@@ -65,8 +69,7 @@ export class CpuRoute extends Construct {
       image,
       cpu: settings.cpuJobVcpus,
       memory: Size.mebibytes(settings.cpuJobMemoryMiB),
-      // Public subnets without a NAT gateway: the task needs a public address to reach ECR and S3.
-      assignPublicIp: true,
+      assignPublicIp: props.assignPublicIp,
       fargatePlatformVersion: ecs.FargatePlatformVersion.LATEST,
       fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
       fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,

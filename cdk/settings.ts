@@ -8,6 +8,8 @@ import { jobTimeLimitSeconds } from '../src/rubric/time-budget.js';
  */
 export const MIN_JOB_TIMEOUT_MINUTES = Math.ceil(jobTimeLimitSeconds(DEFAULT_RUBRIC) / 60);
 
+import type { GraderNetworkMode } from './network.js';
+
 /**
  * What staff may tune at deploy time, as CDK context (`cdk deploy -c autograder:spot=true`, or
  * cdk.json's "context"). Every key, its default and its meaning is listed in docs/configuration.md
@@ -41,6 +43,13 @@ export interface AutograderSettings {
   /** vCPUs and memory of one CPU-route job: a Fargate size (2 vCPUs take 4–16 GiB). */
   cpuJobVcpus: number;
   cpuJobMemoryMiB: number;
+  /**
+   * "private": grader instances in isolated subnets, reaching AWS through VPC endpoints only;
+   * "public": public subnets with internet egress and no endpoints (cheaper). See cdk/network.ts.
+   */
+  network: GraderNetworkMode;
+  /** Where alarms are emailed; unset: subscribe to the alarm topic by hand. */
+  alarmEmail?: string;
 }
 
 export const DEFAULT_SETTINGS: AutograderSettings = {
@@ -60,6 +69,7 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   // The wasm engine trains on one thread per two vCPUs; the second absorbs Node's own work.
   cpuJobVcpus: 2,
   cpuJobMemoryMiB: 4096,
+  network: 'private',
 };
 
 export const CONTEXT_PREFIX = 'autograder:';
@@ -112,9 +122,26 @@ export function readSettings(node: Pick<Node, 'tryGetContext'>): AutograderSetti
     }
     instanceTypes = list as string[];
   }
+  const networkValue = raw('network');
+  if (networkValue !== undefined && networkValue !== 'private' && networkValue !== 'public') {
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}network is ${JSON.stringify(networkValue)}; expected "private" or "public"`,
+    );
+  }
+  const emailValue = raw('alarmEmail');
+  if (
+    emailValue !== undefined &&
+    (typeof emailValue !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(emailValue))
+  ) {
+    throw new SettingsError(
+      `context ${CONTEXT_PREFIX}alarmEmail is ${JSON.stringify(emailValue)}; expected an email address`,
+    );
+  }
   return {
     instanceTypes,
     spot,
+    network: networkValue ?? DEFAULT_SETTINGS.network,
+    ...(emailValue ? { alarmEmail: emailValue } : {}),
     maxVcpus: integer('maxVcpus', 1, 10_000),
     jobVcpus: integer('jobVcpus', 1, 192),
     jobMemoryMiB: integer('jobMemoryMiB', 1024, 786_432),

@@ -104,6 +104,11 @@ export const PIPELINE_ENV = {
   cifar10S3: 'AUTOGRADER_CIFAR10_S3',
   limitTrain: 'AUTOGRADER_LIMIT_TRAIN',
   limitTest: 'AUTOGRADER_LIMIT_TEST',
+  stateTable: 'AUTOGRADER_STATE_TABLE',
+  leaseSeconds: 'AUTOGRADER_LEASE_SECONDS',
+  maxQueuedPerStudent: 'AUTOGRADER_MAX_QUEUED_PER_STUDENT',
+  supersede: 'AUTOGRADER_SUPERSEDE',
+  sweepAfterMinutes: 'AUTOGRADER_SWEEP_AFTER_MINUTES',
 } as const;
 
 /** What the Lambdas are told by the stack. */
@@ -120,6 +125,16 @@ export interface LambdaConfig {
   cpuRoute?: { jobQueue: string; jobDefinition: string; maxTrainingMacs: number };
   /** An S3-compatible endpoint instead of AWS (path-style URLs). */
   s3Endpoint?: string;
+  /** The DynamoDB table of submission records. */
+  stateTable: string;
+  /** How long intake's lease lasts: the on-submission Lambda's timeout. Default 60. */
+  leaseSeconds: number;
+  /** Valid uploads beyond this many of a student's waiting jobs are rejected. Default 3. */
+  maxQueuedPerStudent: number;
+  /** A newer accepted upload cancels the student's jobs that have not started. Default true. */
+  supersede: boolean;
+  /** The sweeper asks Batch about queued/running records untouched this long. Default 75. */
+  sweepAfterMinutes: number;
 }
 
 export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
@@ -134,7 +149,20 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     ...(jobDefinition ? { jobDefinition } : {}),
     ...(cpuRoute ? { cpuRoute } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
+    stateTable: required(env, PIPELINE_ENV.stateTable),
+    leaseSeconds: readLimit(env, PIPELINE_ENV.leaseSeconds) ?? 60,
+    maxQueuedPerStudent: readLimit(env, PIPELINE_ENV.maxQueuedPerStudent) ?? 3,
+    supersede: readBoolean(env, PIPELINE_ENV.supersede) ?? true,
+    sweepAfterMinutes: readLimit(env, PIPELINE_ENV.sweepAfterMinutes) ?? 75,
   };
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} is "${value}"; expected true or false`);
 }
 
 /** The grading container's settings beyond the job's own variables (see src/launch). */
@@ -239,4 +267,35 @@ export interface StaffConfig {
 export function readStaffConfig(env: NodeJS.ProcessEnv = process.env): StaffConfig {
   const s3Endpoint = readEndpoint(env);
   return s3Endpoint ? { s3Endpoint } : {};
+}
+
+/** Variables of the student API's Lambda (cdk/student-service.ts sets them). */
+export const STUDENT_API_ENV = {
+  studentsTable: 'AUTOGRADER_STUDENTS_TABLE',
+  quota: 'AUTOGRADER_QUOTA',
+} as const;
+
+export interface StudentApiConfig {
+  studentsTable: string;
+  /** The submission records' table (the state store, AUTOGRADER_STATE_TABLE). */
+  stateTable: string;
+  submissionsBucket: string;
+  resultsBucket: string;
+  /** Overrides the rubric's submissions per rolling 24 hours. */
+  quota?: number;
+}
+
+export function readStudentApiConfig(env: NodeJS.ProcessEnv = process.env): StudentApiConfig {
+  const quota = optional(env, STUDENT_API_ENV.quota);
+  const limit = quota === undefined ? undefined : Number(quota);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new ConfigError(`${STUDENT_API_ENV.quota} is "${quota}"; expected a whole number`);
+  }
+  return {
+    studentsTable: required(env, STUDENT_API_ENV.studentsTable),
+    stateTable: required(env, PIPELINE_ENV.stateTable),
+    submissionsBucket: required(env, PIPELINE_ENV.submissionsBucket),
+    resultsBucket: required(env, PIPELINE_ENV.resultsBucket),
+    ...(limit !== undefined ? { quota: limit } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { readLambdaConfig } from '../../src/config.js';
 import {
   type AwsClients,
@@ -20,12 +20,15 @@ export interface OnSubmissionOptions {
 /** S3 ObjectCreated under submissions/: validate, then write the rejection or start one job. */
 export function makeOnSubmissionHandler(
   options: OnSubmissionOptions = {},
-): (event: S3Event) => Promise<IntakeOutcome[]> {
+): (event: S3Event, context?: Pick<Context, 'awsRequestId'>) => Promise<IntakeOutcome[]> {
   // Built on the first event, not at import: configuration errors surface in the invocation.
   let deps: IntakeDeps | undefined;
-  return async (event) => {
+  return async (event, context) => {
     deps ??= intakeDepsFor(readLambdaConfig(options.env), options.clients, options.log ?? jsonLog);
-    return handleS3Event(event, deps);
+    // Lambda retries an async invocation under the same request id: the retry of an invocation
+    // that died renews its own lease at once instead of waiting for it to expire.
+    const owner = context?.awsRequestId;
+    return handleS3Event(event, owner ? { ...deps, owner: () => owner } : deps);
   };
 }
 

@@ -51,4 +51,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "the deployed stack's grading jobs: queued, running, failed, finished, oldest waiting",
     load: async () => (await import('./commands/status.js')).command,
   },
+  students: {
+    summary: "issue, list and revoke students' personal tokens (add, import, list, revoke)",
+    load: async () => (await import('./commands/students.js')).command,
+  },
+  serve: {
+    summary: "serve the students' page and API on 127.0.0.1, grading in this process",
+    load: async () => (await import('./commands/serve.js')).command,
+  },
 };

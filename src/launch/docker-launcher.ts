@@ -2,7 +2,7 @@ import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:c
 import { randomBytes } from 'node:crypto';
 import { LaunchError } from './errors.js';
 import { jobEnvironment } from './job-environment.js';
-import type { GradeJobRequest, JobLauncher, LaunchedJob } from './types.js';
+import type { GradeJobRequest, JobLauncher, JobStateListener, LaunchedJob } from './types.js';
 
 export type Spawn = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 
@@ -22,8 +22,10 @@ export interface DockerLauncherOptions {
   network?: string;
   docker?: string;
   spawn?: Spawn;
-  /** Names the container; random by default. */
+  /** Names the container when the request has no jobName; random by default. */
   makeId?: () => string;
+  /** Hears RUNNING, SUCCEEDED and FAILED as EventBridge hears them from Batch. */
+  onStateChange?: JobStateListener;
 }
 
 /** The AWS settings a container needs to reach S3 with the host's credentials. */
@@ -60,12 +62,27 @@ export class DockerLauncher implements JobLauncher {
   }
 
   async launch(request: GradeJobRequest): Promise<LaunchedJob> {
-    const id = this.makeId();
+    const id = request.jobName ?? this.makeId();
     const docker = this.options.docker ?? 'docker';
     const child = this.spawn(docker, this.dockerArgs(request, id), { stdio: 'inherit' });
     // Listeners go on before the first await so no event is missed. `finished` never rejects:
     // a docker that cannot start fails the launch itself, below.
-    const finished = new Promise<number>((resolve) => {
+    const environment = Object.entries(jobEnvironment(request)).map(([name, value]) => ({
+      name,
+      value,
+    }));
+    const report = async (status: string, exitCode?: number) => {
+      await this.options.onStateChange?.({
+        jobId: id,
+        jobName: id,
+        status,
+        ...(exitCode !== undefined && exitCode !== 0
+          ? { statusReason: `exit code ${exitCode}` }
+          : {}),
+        container: { environment, ...(exitCode !== undefined ? { exitCode } : {}) },
+      });
+    };
+    const exited = new Promise<number>((resolve) => {
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
       child.once('error', () => resolve(1));
     });
@@ -75,6 +92,14 @@ export class DockerLauncher implements JobLauncher {
         reject(new LaunchError(`cannot run ${docker}: ${error.message}`, { cause: error })),
       );
     });
+    // `finished` never rejects: a listener that fails is the listener's problem, not the job's.
+    const finished = report('RUNNING')
+      .catch(() => {})
+      .then(() => exited)
+      .then(async (code) => {
+        await report(code === 0 ? 'SUCCEEDED' : 'FAILED', code).catch(() => {});
+        return code;
+      });
     return { id, launcher: 'docker', finished };
   }
 }

@@ -11,6 +11,23 @@ export {
   type Spawn,
 } from './docker-launcher.js';
 export { JobEnvironmentError, LaunchError } from './errors.js';
-export { InProcessLauncher, type RunJob } from './in-process-launcher.js';
-export { JOB_ENV, jobEnvironment, parseJobEnvironment } from './job-environment.js';
-export type { GradeJobRequest, JobLauncher, JobRoute, LaunchedJob } from './types.js';
+export {
+  CANCELLED_EXIT_CODE,
+  InProcessLauncher,
+  type InProcessLauncherOptions,
+  type RunJob,
+} from './in-process-launcher.js';
+export {
+  JOB_ENV,
+  jobEnvironment,
+  parseJobEnvironment,
+  requestOfJob,
+} from './job-environment.js';
+export type {
+  GradeJobRequest,
+  JobDetail,
+  JobLauncher,
+  JobRoute,
+  JobStateListener,
+  LaunchedJob,
+} from './types.js';

@@ -13,6 +13,8 @@ export const JOB_ENV = {
   submissionVersion: 'AUTOGRADER_JOB_SUBMISSION_VERSION',
   resultBucket: 'AUTOGRADER_JOB_RESULT_BUCKET',
   resultKey: 'AUTOGRADER_JOB_RESULT_KEY',
+  student: 'AUTOGRADER_JOB_STUDENT',
+  submissionId: 'AUTOGRADER_JOB_SUBMISSION_ID',
 } as const;
 
 export function jobEnvironment(request: GradeJobRequest): Record<string, string> {
@@ -24,6 +26,12 @@ export function jobEnvironment(request: GradeJobRequest): Record<string, string>
       : {}),
     [JOB_ENV.resultBucket]: request.result.bucket,
     [JOB_ENV.resultKey]: request.result.key,
+    ...(request.record
+      ? {
+          [JOB_ENV.student]: request.record.student,
+          [JOB_ENV.submissionId]: request.record.id,
+        }
+      : {}),
   };
 }
 
@@ -35,6 +43,8 @@ export function parseJobEnvironment(vars: Record<string, string | undefined>): G
     return value;
   };
   const versionId = vars[JOB_ENV.submissionVersion]?.trim();
+  const student = vars[JOB_ENV.student]?.trim();
+  const id = vars[JOB_ENV.submissionId]?.trim();
   return {
     submission: {
       bucket: required(JOB_ENV.submissionBucket),
@@ -42,5 +52,21 @@ export function parseJobEnvironment(vars: Record<string, string | undefined>): G
       ...(versionId ? { versionId } : {}),
     },
     result: { bucket: required(JOB_ENV.resultBucket), key: required(JOB_ENV.resultKey) },
+    ...(student && id ? { record: { student, id } } : {}),
   };
+}
+
+/** The environment list of a job detail as a request, or undefined when it is not a grading job. */
+export function requestOfJob(detail: {
+  container?: { environment?: { name?: string; value?: string }[] };
+}): GradeJobRequest | undefined {
+  const vars: Record<string, string | undefined> = {};
+  for (const entry of detail.container?.environment ?? []) {
+    if (entry.name) vars[entry.name] = entry.value;
+  }
+  try {
+    return parseJobEnvironment(vars);
+  } catch {
+    return undefined;
+  }
 }

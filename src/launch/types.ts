@@ -8,6 +8,15 @@ export interface GradeJobRequest {
    * launcher with two queues routes by. Not passed to the job.
    */
   trainingWork?: number;
+  /** The submission record the job grades, so job-state handlers can find it. */
+  record?: { student: string; id: string };
+  /**
+   * The same for every attempt at one submission: a launcher that finds a job of this name
+   * answers with it instead of starting a second one.
+   */
+  jobName?: string;
+  /** The scheduler's fair-share identifier (the student's). */
+  shareIdentifier?: string;
 }
 
 /** Which of the Batch queues a job goes to. */
@@ -20,6 +29,8 @@ export interface LaunchedJob {
   launcher: 'batch' | 'docker' | 'in-process';
   /** The queue a Batch launcher with a CPU route chose. */
   route?: JobRoute;
+  /** True when a job of the request's jobName already existed and no new one was started. */
+  existing?: boolean;
   /**
    * Settles with the job's exit code once it ends, for launchers that run jobs on this
    * machine; Batch jobs end elsewhere, and EventBridge reports them.
@@ -27,7 +38,33 @@ export interface LaunchedJob {
   finished?: Promise<number>;
 }
 
+/**
+ * What a job scheduler says about a job: the fields of AWS Batch's DescribeJobs answer and of
+ * EventBridge's "Batch Job State Change" detail that the lifecycle reads. Local launchers
+ * report their jobs in the same shape.
+ */
+export interface JobDetail {
+  jobId?: string;
+  jobName?: string;
+  /** SUBMITTED | PENDING | RUNNABLE | STARTING | RUNNING | SUCCEEDED | FAILED */
+  status?: string;
+  statusReason?: string;
+  container?: {
+    exitCode?: number;
+    reason?: string;
+    environment?: { name?: string; value?: string }[];
+  };
+  attempts?: { statusReason?: string; container?: { exitCode?: number; reason?: string } }[];
+}
+
 /** The job launcher port: AWS Batch in the cloud, Docker on a GPU workstation, in-process locally. */
 export interface JobLauncher {
   launch(request: GradeJobRequest): Promise<LaunchedJob>;
+  /** Cancels a job that has not started yet; a job already running runs on. */
+  cancel?(jobId: string, reason: string): Promise<void>;
+  /** What became of these jobs; a job the scheduler no longer knows is left out. */
+  describe?(jobIds: string[]): Promise<JobDetail[]>;
 }
+
+/** Hears of a local job's state changes, as EventBridge hears of Batch's. */
+export type JobStateListener = (detail: JobDetail) => Promise<void> | void;

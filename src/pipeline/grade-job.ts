@@ -28,10 +28,14 @@ export interface GradeJobDeps {
   loadData: () => Promise<Cifar10Dataset>;
   slice?: GradeDeps['slice'];
   selectBackend?: () => Promise<BackendInfo>;
+  /** Trains one experiment; default the real trainer (tests use a double). */
+  train?: GradeDeps['train'];
   rubric?: Rubric;
   log?: Logger;
   /** AUTOGRADER_REQUIRE_GPU: fail at once, before loading data, when the engine finds no GPU. */
   requireGpu?: boolean;
+  /** Training progress within each experiment (the local student service shows the epoch). */
+  onProgress?: GradeDeps['onProgress'];
 }
 
 /**
@@ -79,12 +83,14 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
         loadData: deps.loadData,
         ...(deps.slice ? { slice: deps.slice } : {}),
         ...(chooseBackend ? { selectBackend: chooseBackend } : {}),
+        ...(deps.train ? { train: deps.train } : {}),
         rubric,
         writeResult: async (written) => {
           await writeResult(written);
           lastWritten = written;
         },
         onEvent: (event) => log({ ...event }),
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       },
     );
     log({ event: 'graded', resultKey: request.result.key, score: result.score });

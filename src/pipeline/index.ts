@@ -1,10 +1,16 @@
 /**
- * The serverless pipeline's logic: what on-submission and on-job-failed do, and the grading
- * job the container runs. Handlers in functions/ and grader-image/ only wire these up.
+ * The serverless pipeline's logic: what on-submission, on-job-state and the sweeper do, and the
+ * grading job the container runs. Handlers in functions/ and grader-image/ only wire these up.
  */
 export { EventShapeError } from './errors.js';
 export { identityOf } from './identity.js';
-export { handleSubmission, type IntakeDeps } from './intake.js';
+export {
+  DEFAULT_QUEUE_POLICY,
+  handleSubmission,
+  type IntakeDeps,
+  type QueuePolicy,
+  resumeIntake,
+} from './intake.js';
 export {
   type BatchJobDetail,
   classifyJobFailure,
@@ -12,28 +18,39 @@ export {
   type JobFailedDeps,
   requestOfFailedJob,
 } from './job-failed.js';
+export { handleJobStateChange, type JobStateDeps } from './job-state.js';
 export {
-  CLAIMS_PREFIX,
-  claimKeyFor,
+  MAX_SUBMISSION_KEY_BYTES,
   RESULTS_PREFIX,
-  resultKeyFor,
   SUBMISSIONS_PREFIX,
   submissionSource,
 } from './keys.js';
 export { decodeS3Key, submissionsInEvent } from './s3-event.js';
+export {
+  embeddedMetrics,
+  SWEEP_METRICS,
+  type SweepAction,
+  type SweepDeps,
+  type SweepEntry,
+  type SweepMetrics,
+  sweepSubmissions,
+} from './sweep.js';
 export type {
   IntakeOutcome,
   JobFailedOutcome,
   JobFailureReason,
+  JobStateOutcome,
   Logger,
   SubmissionRef,
 } from './types.js';
 export {
   type AwsClients,
   handleS3Event,
+  IntakeInProgressError,
   intakeDepsFor,
   jobFailedDepsFor,
   jsonLog,
   s3ClientFor,
   storesOn,
+  sweepDepsFor,
 } from './wiring.js';

@@ -1,90 +1,162 @@
+import { randomUUID } from 'node:crypto';
 import type { JobLauncher } from '../launch/index.js';
 import { buildRejectedResult, DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
 import { estimateResources, validateSubmission } from '../spec/index.js';
 import type { SpecError, ValidationResult } from '../spec/types.js';
-import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
+import {
+  jobNameFor,
+  type SubmissionRecord,
+  type SubmissionStateStore,
+  shareIdentifierFor,
+  submissionIdFor,
+  TransitionConflictError,
+  uploadIdentity,
+} from '../state/index.js';
+import { keyBytes, keyProblem, type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { identityOf } from './identity.js';
-import { claimKeyFor, resultKeyFor, submissionPath } from './keys.js';
+import { MAX_SUBMISSION_KEY_BYTES } from './keys.js';
 import { putResultFile } from './result-file.js';
 import type { IntakeOutcome, Logger, SubmissionRef } from './types.js';
+
+/** How many graded jobs one student may have waiting, and whether a new one replaces them. */
+export interface QueuePolicy {
+  /** A valid upload beyond this many of the student's queued jobs is rejected. */
+  maxQueuedPerStudent: number;
+  /** Cancel the student's older jobs that have not started when a new upload is accepted. */
+  supersede: boolean;
+}
+
+export const DEFAULT_QUEUE_POLICY: QueuePolicy = { maxQueuedPerStudent: 3, supersede: true };
 
 export interface IntakeDeps {
   submissionsBucket: string;
   resultsBucket: string;
   /** The submissions bucket. */
   submissions: ObjectStore;
-  /** The results bucket: result files and claims. */
+  /** The results bucket. */
   results: ObjectStore;
+  /** The submission records. */
+  state: SubmissionStateStore;
   launcher: JobLauncher;
+  /**
+   * How long a claim lasts: no shorter than the longest this intake can live (the Lambda's
+   * timeout), so a lease only expires once its holder is surely gone. Default 60 s.
+   */
+  leaseMs?: number;
+  /** Names this intake in the lease (the Lambda request id); default a random id per call. */
+  owner?: () => string;
+  queue?: QueuePolicy;
   rubric?: Rubric;
   validate?: (bytes: Uint8Array, rubric: Rubric) => ValidationResult;
   now?: () => number;
   log?: Logger;
 }
 
-const JSON_TYPE = 'application/json';
+const DEFAULT_LEASE_MS = 60_000;
 
 /**
- * Handles one uploaded object: claims it, reads it (size-capped), validates it, then either
- * writes the rejected result or starts one grading job.
+ * Handles one uploaded object: claims its record, reads it (size-capped), validates it, then
+ * either writes the rejected result or starts one grading job.
  *
- * S3 delivers events at least once. The first delivery claims the upload with a conditional
- * put (If-None-Match: *) of claims/<key>/<version>.json; later deliveries find the claim and
- * stop, so one upload starts at most one job. If reading, writing the rejection or starting
- * the job fails, the claim is removed and the error rethrown, so Lambda's retry (or, after
- * the retries, the failure queue) still has the upload: nothing is silently dropped.
+ * S3 delivers events at least once, and a Lambda can die anywhere. The claim is a lease on the
+ * upload's record (conditional writes in the state store), not a lock: a later delivery finds
+ * the record past intake and stops; one that finds a live lease is retried; one that finds an
+ * expired lease (its holder timed out, ran out of memory, was killed) takes the upload over.
+ * The job name is derived from the submission id and looked up before SubmitJob, so a takeover
+ * after a submit whose answer was lost finds that job instead of starting a second.
+ *
+ * Why conditional writes of our own rather than Powertools' idempotency utility: that utility
+ * caches a handler's response per payload hash in a table of its own, with an in-progress
+ * expiry. Here the record it would guard *is* the product's data (the API and the sweeper read
+ * it, statuses must move forward, staff look up job ids in it), it must also work on files in
+ * the local flow, and one S3 event can carry several uploads. A lease on the record itself gives
+ * the same guarantee with one source of truth.
  */
 export async function handleSubmission(
   ref: SubmissionRef,
   deps: IntakeDeps,
 ): Promise<IntakeOutcome> {
-  const rubric = deps.rubric ?? DEFAULT_RUBRIC;
-  const now = deps.now ?? Date.now;
   const log = deps.log ?? (() => {});
-  const started = now();
-
   if (ref.bucket !== deps.submissionsBucket) {
     return ignored(ref, `it is in bucket ${ref.bucket}, not ${deps.submissionsBucket}`, log);
   }
-  const where = submissionPath(ref.key);
-  if ('notASubmission' in where) return ignored(ref, where.notASubmission, log);
+  const identified = submissionIdFor(ref);
+  if ('notASubmission' in identified) return ignored(ref, identified.notASubmission, log);
+  return claimAndHandle(ref, identified, deps);
+}
 
-  const claimKey = claimKeyFor(ref);
-  const claim = (extra: Record<string, unknown>) =>
-    JSON.stringify({ submission: ref, claimedAt: new Date(now()).toISOString(), ...extra });
-  const claimed = await deps.results.put(claimKey, claim({}), {
-    contentType: JSON_TYPE,
-    ifNoneMatch: true,
-  });
-  if (!claimed) {
-    log({ event: 'duplicate', key: ref.key, versionId: ref.versionId, claim: claimKey });
-    return { status: 'duplicate', submission: ref };
+/**
+ * Intake again for a record whose intake never finished (the sweeper's re-drive): a received
+ * record whose event never came, or a claim whose holder died.
+ */
+export function resumeIntake(record: SubmissionRecord, deps: IntakeDeps): Promise<IntakeOutcome> {
+  const ref: SubmissionRef = {
+    bucket: record.object.bucket,
+    key: record.object.key,
+    ...(record.object.version_id ? { versionId: record.object.version_id } : {}),
+  };
+  return claimAndHandle(
+    ref,
+    { student: record.student, id: record.id, upload: record.object.upload ?? uploadIdentity(ref) },
+    deps,
+  );
+}
+
+async function claimAndHandle(
+  ref: SubmissionRef,
+  identified: { student: string; id: string; fallbackId?: string; upload: string },
+  deps: IntakeDeps,
+): Promise<IntakeOutcome> {
+  const log = deps.log ?? (() => {});
+  const { student, upload } = identified;
+  const owner = deps.owner?.() ?? randomUUID();
+  const object = {
+    bucket: ref.bucket,
+    key: ref.key,
+    ...(ref.versionId ? { version_id: ref.versionId } : {}),
+    upload,
+  };
+  const claimAs = (id: string) =>
+    deps.state.claim({ student, id, object, owner, lease_ms: deps.leaseMs ?? DEFAULT_LEASE_MS });
+  let claim = await claimAs(identified.id);
+  if (!claim.claimed && claim.why === 'other-upload' && identified.fallbackId) {
+    claim = await claimAs(identified.fallbackId);
+  }
+  const base = { submission: ref, student, id: claim.record.id };
+  if (!claim.claimed) {
+    const { record } = claim;
+    if (claim.why === 'held') {
+      const leaseExpiresAt = record.lease?.expires_at ?? record.updated_at;
+      log({ event: 'in-progress', student, id: record.id, lease: record.lease });
+      return { ...base, status: 'in-progress', leaseExpiresAt };
+    }
+    if (claim.why === 'other-upload') {
+      // Only a derived id can collide with another upload: a 48-bit hash collision.
+      throw new Error(`submission id ${student}/${record.id} belongs to another upload`);
+    }
+    log({ event: 'duplicate', student, id: record.id, recordStatus: record.status });
+    return { ...base, status: 'duplicate' };
   }
 
-  const resultKey = resultKeyFor(ref.key);
+  const record = claim.record;
+  if (claim.takeover)
+    log({ event: 'takeover', student, id: record.id, attempt: record.intake_attempts });
   let outcome: IntakeOutcome;
   try {
-    outcome = await readValidateLaunch(ref, resultKey, rubric, deps, started);
+    outcome = await readValidateLaunch(ref, record, owner, deps);
   } catch (error) {
-    // Nothing durable happened for this upload: free the claim so the retry can take it.
+    // Let the retry take the upload at once instead of waiting for the lease to expire.
     try {
-      await deps.results.delete(claimKey);
+      await deps.state.releaseLease(student, record.id, owner);
     } catch (releaseError) {
-      log({ event: 'claim-release-failed', claim: claimKey, error: String(releaseError) });
+      log({ event: 'lease-release-failed', student, id: record.id, error: String(releaseError) });
     }
     throw error;
   }
-  if (outcome.status === 'launched') {
-    try {
-      // Records which job the upload became, for staff tracing a submission.
-      await deps.results.put(claimKey, claim({ jobId: outcome.jobId }), {
-        contentType: JSON_TYPE,
-      });
-    } catch (error) {
-      log({ event: 'claim-update-failed', claim: claimKey, error: String(error) });
-    }
+  log({ event: outcome.status, student, id: record.id, key: ref.key, ...details(outcome) });
+  if (outcome.status === 'launched' && (deps.queue ?? DEFAULT_QUEUE_POLICY).supersede) {
+    await supersedeOlder(record, outcome.jobId, deps, log);
   }
-  log({ event: outcome.status, key: ref.key, versionId: ref.versionId, ...details(outcome) });
   return outcome;
 }
 
@@ -99,14 +171,28 @@ function details(outcome: IntakeOutcome): Record<string, unknown> {
   }
 }
 
+/** Why intake refuses this key before reading it, if it does. */
+function keyRejection(key: string): string | undefined {
+  const problem = keyProblem(key);
+  if (problem !== undefined) return `the file name cannot be stored: ${problem}`;
+  if (keyBytes(key) > MAX_SUBMISSION_KEY_BYTES) {
+    return `the object key is ${keyBytes(key)} bytes long; submission keys may be at most ${MAX_SUBMISSION_KEY_BYTES}`;
+  }
+  if (!key.endsWith('.json')) return 'a submission is a JSON file whose name ends in ".json"';
+  return undefined;
+}
+
 async function readValidateLaunch(
   ref: SubmissionRef,
-  resultKey: string,
-  rubric: Rubric,
+  record: SubmissionRecord,
+  owner: string,
   deps: IntakeDeps,
-  started: number,
 ): Promise<IntakeOutcome> {
+  const rubric = deps.rubric ?? DEFAULT_RUBRIC;
   const now = deps.now ?? Date.now;
+  const started = now();
+  const { student, id, result_key: resultKey } = record;
+  const base = { submission: ref, student, id };
   const reject = async (errors: SpecError[], bytes: Uint8Array | undefined) => {
     const result = buildRejectedResult({
       errors,
@@ -114,16 +200,20 @@ async function readValidateLaunch(
       identity: identityOf(ref, bytes),
       executionTime: (now() - started) / 1000,
     });
+    // The result first: if intake dies before the record says "rejected", the retry writes
+    // the same rejection again; a record is never final without its result file.
     await putResultFile(deps.results, resultKey, result);
-    return { status: 'rejected', submission: ref, resultKey, errors } as const;
+    await deps.state.transition(student, id, {
+      from: ['claiming'],
+      to: 'rejected',
+      owner,
+      set: { score: result.score, max_score: maxScore(rubric) },
+    });
+    return { ...base, status: 'rejected', resultKey, errors } as const;
   };
 
-  if (!ref.key.endsWith('.json')) {
-    return reject(
-      [{ path: '', message: 'a submission is a JSON file whose name ends in ".json"' }],
-      undefined,
-    );
-  }
+  const keyIssue = keyRejection(ref.key);
+  if (keyIssue !== undefined) return reject([{ path: '', message: keyIssue }], undefined);
 
   let bytes: Uint8Array | undefined;
   try {
@@ -144,12 +234,47 @@ async function readValidateLaunch(
       undefined,
     );
   }
-  // Deleted before it could be read: nothing to grade, and a retry would find the same.
-  if (bytes === undefined) return { status: 'missing', submission: ref };
+  if (bytes === undefined) {
+    return reject(
+      [
+        {
+          path: '',
+          message:
+            'the file was not there when it was read (deleted, or its upload never finished); upload it again',
+        },
+      ],
+      undefined,
+    );
+  }
 
   const validation = (deps.validate ?? validateSubmission)(bytes, rubric);
   if (!validation.valid) return reject(validation.errors, bytes);
 
+  const policy = deps.queue ?? DEFAULT_QUEUE_POLICY;
+  const waiting = (await deps.state.listByStudent(student)).filter(
+    (other) => other.id !== id && other.status === 'queued' && !other.superseded_by,
+  );
+  if (!policy.supersede && waiting.length >= policy.maxQueuedPerStudent) {
+    return reject(
+      [
+        {
+          path: '',
+          message: `you already have ${waiting.length} submissions waiting to be graded (at most ${policy.maxQueuedPerStudent}); upload again once one has its result`,
+        },
+      ],
+      bytes,
+    );
+  }
+
+  const jobName = jobNameFor(student, id);
+  // The name goes into the record before the job exists, so anyone finding this record stuck
+  // in "claiming" can look the job up by it.
+  await deps.state.transition(student, id, {
+    from: ['claiming'],
+    to: 'claiming',
+    owner,
+    set: { job_name: jobName },
+  });
   const job = await deps.launcher.launch({
     submission: {
       bucket: ref.bucket,
@@ -159,8 +284,63 @@ async function readValidateLaunch(
     result: { bucket: deps.resultsBucket, key: resultKey },
     trainingWork: estimateResources(validation.submission, validation.experiments, rubric)
       .trainingMacs,
+    record: { student, id },
+    jobName,
+    shareIdentifier: shareIdentifierFor(student),
   });
-  return { status: 'launched', submission: ref, resultKey, jobId: job.id };
+  await deps.state.transition(student, id, {
+    from: ['claiming'],
+    to: 'queued',
+    owner,
+    set: { job_id: job.id },
+  });
+  return { ...base, status: 'launched', resultKey, jobId: job.id };
+}
+
+function maxScore(rubric: Rubric): number {
+  return rubric.tasks.reduce((sum, task) => sum + task.points, 0);
+}
+
+/**
+ * A newer accepted upload replaces the student's older ones still waiting in the queue: their
+ * records say so, and their jobs are cancelled. The cancelled job's FAILED event writes its
+ * result ("superseded"), so each still ends with exactly one result; a job that started in the
+ * meantime is not stopped, and grades as usual.
+ */
+async function supersedeOlder(
+  newer: SubmissionRecord,
+  newerJobId: string,
+  deps: IntakeDeps,
+  log: Logger,
+): Promise<void> {
+  const older = (await deps.state.listByStudent(newer.student)).filter(
+    (record) =>
+      record.id !== newer.id &&
+      record.status === 'queued' &&
+      record.job_id !== undefined &&
+      record.job_id !== newerJobId &&
+      !record.superseded_by &&
+      record.submitted_at <= newer.submitted_at,
+  );
+  for (const record of older) {
+    try {
+      await deps.state.transition(record.student, record.id, {
+        from: ['queued'],
+        to: 'queued',
+        set: { superseded_by: newer.id },
+      });
+      await deps.launcher.cancel?.(
+        record.job_id ?? '',
+        `superseded by the newer submission ${newer.id}`,
+      );
+      log({ event: 'superseded', student: record.student, id: record.id, by: newer.id });
+    } catch (error) {
+      // It started, finished or was handled meanwhile: it simply runs on and grades.
+      if (!(error instanceof TransitionConflictError)) {
+        log({ event: 'supersede-failed', id: record.id, error: String(error) });
+      }
+    }
+  }
 }
 
 function ignored(ref: SubmissionRef, reason: string, log: Logger): IntakeOutcome {

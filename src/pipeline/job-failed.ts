@@ -1,35 +1,28 @@
-import { type GradeJobRequest, parseJobEnvironment } from '../launch/index.js';
+import { type GradeJobRequest, type JobDetail, requestOfJob } from '../launch/index.js';
 import {
   buildFailureResult,
   DEFAULT_RUBRIC,
+  type FailureReason,
   isFinalResult,
   isResultFile,
   type ResultFile,
   type Rubric,
+  type SubmissionIdentity,
 } from '../rubric/index.js';
+import {
+  type SubmissionRecord,
+  type SubmissionStateStore,
+  TransitionConflictError,
+} from '../state/index.js';
 import { type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
 import { EventShapeError } from './errors.js';
 import { identityOf } from './identity.js';
-import { submissionSource } from './keys.js';
 import { assessOutOfMemory } from './out-of-memory.js';
 import { putResultFile } from './result-file.js';
 import type { JobFailedOutcome, JobFailureReason, Logger } from './types.js';
 
 /** The fields of EventBridge's "Batch Job State Change" detail that say what failed and why. */
-export interface BatchJobDetail {
-  jobId?: string;
-  jobName?: string;
-  status?: string;
-  statusReason?: string;
-  container?: BatchContainerDetail;
-  attempts?: { statusReason?: string; container?: { exitCode?: number; reason?: string } }[];
-}
-
-interface BatchContainerDetail {
-  exitCode?: number;
-  reason?: string;
-  environment?: { name?: string; value?: string }[];
-}
+export type BatchJobDetail = JobDetail;
 
 /** Sorts a failed job into the result file's reasons, with words for staff and student. */
 export function classifyJobFailure(detail: BatchJobDetail): {
@@ -77,29 +70,29 @@ export function classifyJobFailure(detail: BatchJobDetail): {
 
 /** The grading request a failed job carried, or undefined for a job that is not a grading job. */
 export function requestOfFailedJob(detail: BatchJobDetail): GradeJobRequest | undefined {
-  const vars: Record<string, string | undefined> = {};
-  for (const entry of detail.container?.environment ?? []) {
-    if (entry.name) vars[entry.name] = entry.value;
-  }
-  try {
-    return parseJobEnvironment(vars);
-  } catch {
-    return undefined;
-  }
+  return requestOfJob(detail);
 }
 
 export interface JobFailedDeps {
   /** The buckets by name: the job's environment names the ones it used. */
   storeFor: (bucket: string) => ObjectStore;
+  /** The submission records. */
+  state: SubmissionStateStore;
   rubric?: Rubric;
   log?: Logger;
 }
 
 /**
- * Writes the result of a job that failed for good, unless that would lose information:
+ * Writes the result of a job that failed for good and makes its record final, unless that
+ * would lose information:
+ * - a record that is already final keeps its result (the job, the sweeper or a redelivered
+ *   event got there first);
+ * - an event about a job that no longer owns the record (the sweeper resubmitted it) is kept out;
  * - the job's own final result stands (the grader writes one even when it then exits non-zero);
- * - a checkpoint the job wrote keeps the scores of what finished;
- * - if the student has since replaced the submission, its newer job owns the result file.
+ * - a checkpoint the job wrote keeps the scores of what finished.
+ * A job cancelled because a newer upload superseded it gets a result that says so.
+ * Errors propagate: the Lambda's retries and then its on-failure queue keep the event, and the
+ * sweeper finds the record either way.
  */
 export async function handleJobFailed(
   detail: BatchJobDetail,
@@ -109,44 +102,140 @@ export async function handleJobFailed(
   if (detail.status !== undefined && detail.status !== 'FAILED') {
     throw new EventShapeError(`the job's status is ${detail.status}, not FAILED`);
   }
-  const request = requestOfFailedJob(detail);
-  if (!request) {
-    const why = 'the job environment names no submission';
-    log({ event: 'ignored', jobId: detail.jobId, why });
-    return { status: 'ignored', why };
+  const found = await recordOfJob(detail, deps.state);
+  if ('ignored' in found) {
+    log({ event: 'ignored', jobId: detail.jobId, why: found.ignored });
+    return { status: 'ignored', why: found.ignored };
   }
+  const { request, record } = found;
+  const resultKey = record.result_key;
+  if (found.stale) return kept(resultKey, found.stale, log, detail);
+
   const rubric = deps.rubric ?? DEFAULT_RUBRIC;
   const results = deps.storeFor(request.result.bucket);
-  const submissions = deps.storeFor(request.submission.bucket);
-  const resultKey = request.result.key;
-  const source = submissionSource(request.submission);
-
   const existing = await readResult(results, resultKey);
-  const existingSource = existing?.extra_data.submission.source;
-  if (existing && existingSource === source && isFinalResult(existing)) {
+  if (existing && isFinalResult(existing)) {
+    await finish(deps.state, record, statusOfResult(existing), resultFields(existing), log);
     return kept(resultKey, 'the job wrote its final result before it failed', log, detail);
   }
-  const bytes = await readSubmission(submissions, request, rubric);
-  if (existing && existingSource !== source && (await replacedSince(submissions, request, bytes))) {
-    return kept(resultKey, 'the submission was replaced by a newer upload', log, detail);
-  }
 
-  const classified = classifyJobFailure(detail);
-  const { reason } = classified;
-  const message =
-    reason === 'out_of_memory'
-      ? `${classified.message} ${assessOutOfMemory(bytes, rubric)}`
-      : classified.message;
+  const bytes = await readSubmission(deps.storeFor(request.submission.bucket), request, rubric);
+  const superseded = record.superseded_by !== undefined && neverRan(detail);
+  const { reason, message } = superseded
+    ? {
+        reason: 'superseded' as const,
+        message: `Not graded: your newer submission ${record.superseded_by} replaced this one while it was still waiting in the queue, so its job was cancelled.`,
+      }
+    : classifiedFailure(detail, bytes, rubric);
+  await writeFailure({ results, state: deps.state, rubric, log }, record, {
+    reason,
+    message,
+    identity: identityOf(request.submission, bytes),
+    previous: existing,
+  });
+  log({ event: 'written', jobId: detail.jobId, resultKey, reason });
+  return { status: 'written', resultKey, reason, message };
+}
+
+/**
+ * Writes a failure result for the record, then makes the record final: the result first, so a
+ * record is never final without its result file (a crash between the two is redone by a retry
+ * or the sweeper, and writes the same result again).
+ */
+export async function writeFailure(
+  deps: { results: ObjectStore; state: SubmissionStateStore; rubric: Rubric; log: Logger },
+  record: SubmissionRecord,
+  failure: {
+    reason: FailureReason;
+    message: string;
+    identity: SubmissionIdentity;
+    previous?: ResultFile | undefined;
+  },
+): Promise<ResultFile> {
+  const { reason, message, identity, previous } = failure;
   const result = buildFailureResult({
     reason,
     message,
-    rubric,
-    identity: identityOf(request.submission, bytes),
-    ...(existing && existingSource === source ? { previous: existing } : {}),
+    rubric: deps.rubric,
+    identity,
+    ...(previous ? { previous } : {}),
   });
-  await putResultFile(results, resultKey, result);
-  log({ event: 'written', jobId: detail.jobId, resultKey, reason });
-  return { status: 'written', resultKey, reason, message };
+  await putResultFile(deps.results, record.result_key, result);
+  await finish(
+    deps.state,
+    record,
+    'failed',
+    { ...resultFields(result), failure: { reason, message } },
+    deps.log,
+  );
+  return result;
+}
+
+/** The record a job's event is about, or why there is none to act on. */
+export async function recordOfJob(
+  detail: BatchJobDetail,
+  state: SubmissionStateStore,
+): Promise<
+  { request: GradeJobRequest; record: SubmissionRecord; stale?: string } | { ignored: string }
+> {
+  const request = requestOfJob(detail);
+  if (!request) return { ignored: 'the job environment names no submission' };
+  if (!request.record) return { ignored: 'the job environment names no submission record' };
+  const record = await state.get(request.record.student, request.record.id);
+  if (!record) {
+    return { ignored: `there is no record ${request.record.student}/${request.record.id}` };
+  }
+  if (record.status === 'graded' || record.status === 'rejected' || record.status === 'failed') {
+    return { request, record, stale: `the submission is already ${record.status}` };
+  }
+  if (record.job_id !== undefined && detail.jobId !== undefined && record.job_id !== detail.jobId) {
+    return { request, record, stale: `job ${record.job_id} now grades this submission` };
+  }
+  return { request, record };
+}
+
+/** True when the job was cancelled before any attempt started (Batch lists no attempts). */
+function neverRan(detail: BatchJobDetail): boolean {
+  return (detail.attempts ?? []).length === 0;
+}
+
+export function statusOfResult(result: ResultFile): 'graded' | 'rejected' | 'failed' {
+  return result.extra_data.outcome;
+}
+
+export function resultFields(result: ResultFile): {
+  score: number;
+  max_score: number;
+  failure?: { reason: string; message: string };
+} {
+  const max = result.tests.reduce((sum, test) => sum + (test.max_score ?? 0), 0);
+  const failure = result.extra_data.failure;
+  return { score: result.score, max_score: max, ...(failure ? { failure: { ...failure } } : {}) };
+}
+
+/** Moves the record to its final status; a record someone else finished meanwhile is left. */
+export async function finish(
+  state: SubmissionStateStore,
+  record: SubmissionRecord,
+  to: 'graded' | 'rejected' | 'failed',
+  set: { score?: number; max_score?: number; failure?: { reason: string; message: string } },
+  log: Logger,
+): Promise<void> {
+  try {
+    await state.transition(record.student, record.id, {
+      from: ['received', 'claiming', 'queued', 'running'],
+      to,
+      set,
+    });
+  } catch (error) {
+    if (!(error instanceof TransitionConflictError)) throw error;
+    log({
+      event: 'already-final',
+      student: record.student,
+      id: record.id,
+      status: error.current.status,
+    });
+  }
 }
 
 function kept(resultKey: string, why: string, log: Logger, detail: BatchJobDetail) {
@@ -155,7 +244,7 @@ function kept(resultKey: string, why: string, log: Logger, detail: BatchJobDetai
 }
 
 /** The stored result, if there is one that parses as a result file. */
-async function readResult(store: ObjectStore, key: string): Promise<ResultFile | undefined> {
+export async function readResult(store: ObjectStore, key: string): Promise<ResultFile | undefined> {
   const bytes = await store.get(key, { maxBytes: 16 * 1024 * 1024 });
   if (!bytes) return undefined;
   try {
@@ -166,7 +255,7 @@ async function readResult(store: ObjectStore, key: string): Promise<ResultFile |
   }
 }
 
-async function readSubmission(
+export async function readSubmission(
   store: ObjectStore,
   request: GradeJobRequest,
   rubric: Rubric,
@@ -183,20 +272,17 @@ async function readSubmission(
   }
 }
 
-/** True when the key's latest version differs from the failed job's (a newer upload). */
-async function replacedSince(
-  store: ObjectStore,
-  request: GradeJobRequest,
-  failedBytes: Uint8Array | undefined,
-): Promise<boolean> {
-  if (!request.submission.versionId) return false;
-  let latest: Uint8Array | undefined;
-  try {
-    latest = await store.get(request.submission.key, { maxBytes: 16 * 1024 * 1024 });
-  } catch (error) {
-    if (error instanceof ObjectTooLargeError) return true;
-    throw error;
-  }
-  if (!latest || !failedBytes) return latest !== undefined;
-  return Buffer.compare(Buffer.from(latest), Buffer.from(failedBytes)) !== 0;
+/** Batch's failure, with what ran out and whether the submission is the likely cause for an OOM. */
+function classifiedFailure(
+  detail: Parameters<typeof classifyJobFailure>[0],
+  bytes: Uint8Array | undefined,
+  rubric: Rubric,
+): { reason: JobFailureReason; message: string } {
+  const classified = classifyJobFailure(detail);
+  return classified.reason === 'out_of_memory'
+    ? {
+        reason: classified.reason,
+        message: `${classified.message} ${assessOutOfMemory(bytes, rubric)}`,
+      }
+    : classified;
 }

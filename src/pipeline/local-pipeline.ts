@@ -3,8 +3,10 @@
  * its in-process events go to on-submission's logic, and launched jobs run in this process.
  * Not exported from ./index.ts: grading loads TensorFlow.js.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
 import { PIPELINE_ENV } from '../config.js';
 import type { Cifar10Dataset } from '../data/types.js';
 import type { GradeEvent } from '../grade/index.js';
@@ -12,9 +14,11 @@ import {
   DockerLauncher,
   InProcessLauncher,
   type JobLauncher,
+  type JobStateListener,
   type Spawn,
 } from '../launch/index.js';
 import { isResultFile, type ResultFile } from '../rubric/index.js';
+import { createFileSystemStateStore } from '../state/index.js';
 import {
   createLoopbackS3Client,
   LOOPBACK_CREDENTIALS,
@@ -23,10 +27,12 @@ import {
 } from '../storage/index.js';
 import type { BackendInfo } from '../train/types.js';
 import { runGradeJob } from './grade-job.js';
-import type { IntakeDeps } from './intake.js';
-import { resultKeyFor, SUBMISSIONS_PREFIX } from './keys.js';
-import type { IntakeOutcome } from './types.js';
-import { handleS3Event, storesOn } from './wiring.js';
+import { handleSubmission, type IntakeDeps } from './intake.js';
+import { handleJobStateChange } from './job-state.js';
+import { SUBMISSIONS_PREFIX } from './keys.js';
+import { submissionsInEvent } from './s3-event.js';
+import type { IntakeOutcome, SubmissionRef } from './types.js';
+import { storesOn } from './wiring.js';
 
 export const LOCAL_BUCKETS = {
   submissions: 'autograder-submissions',
@@ -47,6 +53,8 @@ export interface LocalPipelineOptions {
   slice?: { limitTrain?: number; limitTest?: number };
   /** Deliver every S3 event twice, as S3's at-least-once delivery may. */
   redeliver?: boolean;
+  /** The submission records' directory (default: a temporary one, removed at the end). */
+  stateDir?: string;
   /** Lines for the terminal: uploads, intake outcomes, grading progress. */
   report?: (line: string) => void;
 }
@@ -72,7 +80,11 @@ export interface DockerJobs {
 
 export interface LocalUploadReport {
   key: string;
-  resultKey: string;
+  /** The upload's submission id and result key; undefined when intake never took it. */
+  id?: string;
+  resultKey?: string;
+  /** The record's final status. */
+  status?: string;
   /** What each delivery of the upload's event did, in order. */
   outcomes: IntakeOutcome['status'][];
   /** The result file, or undefined if none was written. */
@@ -88,8 +100,17 @@ export async function runLocalPipeline(
     buckets: [LOCAL_BUCKETS.submissions, LOCAL_BUCKETS.results],
   });
   const client = createLoopbackS3Client(server.endpoint);
+  const ownsState = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'autograder-state-')));
   try {
     const storeFor = storesOn(client);
+    const state = createFileSystemStateStore(stateDir);
+    const jobStateDeps = { storeFor, state };
+    // Jobs report their state changes here, as Batch reports them to EventBridge.
+    const onStateChange: JobStateListener = async (detail) => {
+      const outcome = await handleJobStateChange(detail, jobStateDeps);
+      if (outcome.status === 'written') report(`[${detail.jobId}] ${outcome.message}`);
+    };
     const running: Promise<number>[] = [];
     const { jobs: where } = options;
     const runner: JobLauncher =
@@ -100,6 +121,7 @@ export async function runLocalPipeline(
             network: 'host',
             env: containerEnv(server.endpoint, options.slice),
             passEnv: [],
+            onStateChange,
             ...(where.spawn ? { spawn: where.spawn } : {}),
           })
         : new InProcessLauncher(
@@ -115,34 +137,38 @@ export async function runLocalPipeline(
                 },
               }),
             (error, jobId) => report(`[${jobId}] crashed: ${String(error)}`),
+            { onStateChange },
           );
     const launcher: JobLauncher = {
       async launch(request) {
         const job = await runner.launch(request);
-        if (job.finished) running.push(job.finished);
+        if (job.finished && !job.existing) running.push(job.finished);
         report(`[${job.id}] started for ${request.submission.key}`);
         return job;
       },
+      ...(runner.cancel ? { cancel: runner.cancel.bind(runner) } : {}),
+      ...(runner.describe ? { describe: runner.describe.bind(runner) } : {}),
     };
     const intake: IntakeDeps = {
       submissionsBucket: LOCAL_BUCKETS.submissions,
       resultsBucket: LOCAL_BUCKETS.results,
       submissions: storeFor(LOCAL_BUCKETS.submissions),
       results: storeFor(LOCAL_BUCKETS.results),
+      state,
       launcher,
+      // Each upload is graded here: a newer one must not cancel an older one.
+      queue: { maxQueuedPerStudent: Number.MAX_SAFE_INTEGER, supersede: false },
     };
 
-    const outcomesByKey = new Map<string, IntakeOutcome['status'][]>();
+    const outcomesByKey = new Map<string, IntakeOutcome[]>();
     const deliveries: Promise<void>[] = [];
-    const deliver = (event: S3Event) => {
+    const deliver = (ref: SubmissionRef) => {
       deliveries.push(
-        handleS3Event(event, intake).then(
-          (outcomes) => {
-            for (const outcome of outcomes) {
-              const key = outcome.submission.key;
-              outcomesByKey.set(key, [...(outcomesByKey.get(key) ?? []), outcome.status]);
-              report(`${key}: ${describeOutcome(outcome)}`);
-            }
+        deliverUntilSettled(ref, intake).then(
+          (outcome) => {
+            const key = outcome.submission.key;
+            outcomesByKey.set(key, [...(outcomesByKey.get(key) ?? []), outcome]);
+            report(`${key}: ${describeOutcome(outcome)}`);
           },
           (error: unknown) => report(`on-submission failed: ${String(error)}`),
         ),
@@ -150,15 +176,17 @@ export async function runLocalPipeline(
     };
     server.onEvent((event) => {
       // The deployed notification covers only the submissions bucket's submissions/ prefix;
-      // the loopback server reports every write, results and claims included.
+      // the loopback server reports every write, results included.
       const records = event.Records.filter(
         (record) =>
           record.s3.bucket.name === LOCAL_BUCKETS.submissions &&
           record.s3.object.key.startsWith(SUBMISSIONS_PREFIX),
       );
       if (records.length === 0) return;
-      deliver({ Records: records });
-      if (options.redeliver) deliver({ Records: records });
+      for (const ref of submissionsInEvent({ Records: records })) {
+        deliver(ref);
+        if (options.redeliver) deliver(ref);
+      }
     });
 
     const keys: string[] = [];
@@ -176,13 +204,18 @@ export async function runLocalPipeline(
     const results = new S3ObjectStore({ bucket: LOCAL_BUCKETS.results, client });
     const reports: LocalUploadReport[] = [];
     for (const key of keys) {
-      const resultKey = resultKeyFor(key);
-      const bytes = await results.get(resultKey);
+      const outcomes = outcomesByKey.get(key) ?? [];
+      const identified = outcomes.find((outcome) => outcome.status !== 'ignored');
+      const record =
+        identified && 'id' in identified
+          ? await state.get(identified.student, identified.id)
+          : undefined;
+      const bytes = record ? await results.get(record.result_key) : undefined;
       const parsed: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
       reports.push({
         key,
-        resultKey,
-        outcomes: outcomesByKey.get(key) ?? [],
+        ...(record ? { id: record.id, resultKey: record.result_key, status: record.status } : {}),
+        outcomes: outcomes.map((outcome) => outcome.status),
         ...(isResultFile(parsed) ? { result: parsed } : {}),
       });
     }
@@ -190,6 +223,19 @@ export async function runLocalPipeline(
   } finally {
     client.destroy();
     await server.close();
+    if (ownsState) await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One delivery of an upload's event, retried while another delivery holds the upload's lease,
+ * as Lambda retries an invocation that failed for that reason.
+ */
+async function deliverUntilSettled(ref: SubmissionRef, intake: IntakeDeps): Promise<IntakeOutcome> {
+  for (;;) {
+    const outcome = await handleSubmission(ref, intake);
+    if (outcome.status !== 'in-progress') return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -211,15 +257,15 @@ function containerEnv(
 function describeOutcome(outcome: IntakeOutcome): string {
   switch (outcome.status) {
     case 'launched':
-      return `valid; job ${outcome.jobId} started`;
+      return `valid; submission ${outcome.id}, job ${outcome.jobId} started`;
     case 'rejected':
       return `invalid (${outcome.errors.length} problem${outcome.errors.length === 1 ? '' : 's'}); result written, no job`;
     case 'duplicate':
       return 'event delivered again; already claimed, no second job';
+    case 'in-progress':
+      return 'event delivered again while the first delivery holds it; retried later';
     case 'ignored':
       return `ignored: ${outcome.reason}`;
-    case 'missing':
-      return 'deleted before it could be read';
   }
 }
 

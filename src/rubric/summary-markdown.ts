@@ -17,6 +17,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<FailureReason, string>> = {
     'the machine running it was lost (for example a reclaimed spot instance) and retries ran out',
   crash: 'the grader crashed',
   no_gpu: 'the grading machine has no usable GPU, and this grader trains only on one',
+  superseded: 'a newer submission replaced it before it started',
 };
 
 function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {

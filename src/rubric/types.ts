@@ -68,6 +68,11 @@ export interface Rubric {
     /** Multiply-accumulates of training the whole submission: per image × 3 × images × epochs. */
     max_training_macs: number;
   };
+  /** The student service (page and API); absent means its defaults. */
+  service?: {
+    /** Graded submissions a student may make in any rolling 24 hours (default 10). */
+    submissions_per_day: number;
+  };
 }
 
 /** Per-task settings; the fields beyond number/name/points belong to that task's check. */
@@ -142,7 +147,13 @@ export interface LeaderboardEntry {
 export type ResultOutcome = 'graded' | 'rejected' | 'failed';
 
 /** Why a grading job stopped without finishing. */
-export type FailureReason = 'timeout' | 'out_of_memory' | 'host_lost' | 'crash' | 'no_gpu';
+export type FailureReason =
+  | 'timeout'
+  | 'out_of_memory'
+  | 'host_lost'
+  | 'crash'
+  | 'no_gpu'
+  | 'superseded';
 
 /** not_run: grading stopped before this experiment was trained. */
 export type ExperimentRecordStatus = 'ok' | 'diverged' | 'timeout' | 'error' | 'not_run';

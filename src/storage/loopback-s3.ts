@@ -76,13 +76,37 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     onEvent(listener) {
-      server.on('event', listener);
+      server.on('event', (event: S3Event) => listener(encodeEventKeys(event)));
     },
     async close() {
       await server.close();
       if (ownsDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * S3 puts keys in event notifications URL-encoded, a space as "+" (so "my+net.json" arrives as
+ * "my%2Bnet.json"); s3rver puts them raw. Encoding them here gives consumers S3's events.
+ */
+export function encodeEventKeys(event: S3Event): S3Event {
+  return {
+    ...event,
+    Records: event.Records.map((record) => ({
+      ...record,
+      s3: {
+        ...record.s3,
+        object: { ...record.s3.object, key: encodeS3EventKey(record.s3.object.key) },
+      },
+    })),
+  };
+}
+
+export function encodeS3EventKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
+    .join('/');
 }
 
 /** Answers PutObject with If-None-Match: * like S3: 412 when the key exists. */

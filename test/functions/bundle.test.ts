@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const HANDLERS = ['on-submission', 'on-job-failed'];
+const HANDLERS = ['on-submission', 'on-job-state', 'sweeper', 'student-api'];
 
 /** The handler bundled as the stack bundles it (ESM for Node), the AWS SDK left out: it is not what this checks. */
 async function bundleInputs(handler: string): Promise<string[]> {

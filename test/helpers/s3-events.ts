@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
+import { decodeS3Key } from '../../src/pipeline/index.js';
 import type { TestS3 } from './s3rver.js';
 
 /**
@@ -14,7 +15,8 @@ export async function uploadAndCaptureEvent(
 ): Promise<S3Event> {
   const emitted = new Promise<S3Event>((resolve) => {
     s3.server.onEvent((event) => {
-      if (event.Records[0]?.s3.object.key === key) resolve(event);
+      const emitted = event.Records[0]?.s3.object.key;
+      if (emitted !== undefined && decodeS3Key(emitted) === key) resolve(event);
     });
   });
   await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

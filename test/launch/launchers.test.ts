@@ -1,11 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import {
+  BatchClient,
+  DescribeJobsCommand,
+  ListJobsCommand,
+  SubmitJobCommand,
+} from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchLauncher,
   batchJobName,
+  CANCELLED_EXIT_CODE,
   DockerLauncher,
   type GradeJobRequest,
   InProcessLauncher,
@@ -103,6 +109,68 @@ describe('BatchLauncher', () => {
     // Assess
     await expect(launch).rejects.toThrow(LaunchError);
     await expect(launch).rejects.toThrow(/submissions\/alice\/my net.json: Rate exceeded/);
+  });
+
+  it('answers with the job of the same name instead of submitting a second one', async () => {
+    // Prepare
+    batch.on(ListJobsCommand).resolves({
+      jobSummaryList: [
+        { jobId: 'job-old', jobName: 'grade-abc', createdAt: 1 },
+        { jobId: 'job-new', jobName: 'grade-abc', createdAt: 2 },
+        { jobId: 'job-other', jobName: 'GRADE-ABC', createdAt: 3 },
+      ],
+    });
+    const launcher = new BatchLauncher({
+      jobQueue: 'queue',
+      jobDefinition: 'grader',
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    const job = await launcher.launch({
+      ...request,
+      jobName: 'grade-abc',
+      shareIdentifier: 'alice',
+    });
+    // Assess
+    expect(job).toEqual({ id: 'job-new', launcher: 'batch', existing: true });
+    expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
+    expect(batch.commandCalls(ListJobsCommand)[0]?.args[0].input).toMatchObject({
+      jobQueue: 'queue',
+      filters: [{ name: 'JOB_NAME', values: ['grade-abc'] }],
+    });
+  });
+
+  it('describes jobs in the shape EventBridge reports them', async () => {
+    // Prepare
+    batch.on(DescribeJobsCommand).resolves({
+      jobs: [
+        {
+          jobId: 'j1',
+          jobName: 'n',
+          jobQueue: 'q',
+          jobDefinition: 'd',
+          status: 'FAILED',
+          statusReason: 'Essential container in task exited',
+          startedAt: 1,
+          container: { exitCode: 3, environment: [{ name: 'A', value: 'b' }] },
+          attempts: [{ statusReason: 'x', container: { exitCode: 3 } }],
+        },
+      ],
+    });
+    const launcher = new BatchLauncher({
+      jobQueue: 'queue',
+      jobDefinition: 'grader',
+      client: new BatchClient({ region: 'us-east-1' }),
+    });
+    // Act
+    const [detail] = await launcher.describe(['j1']);
+    // Assess
+    expect(detail).toMatchObject({
+      jobId: 'j1',
+      status: 'FAILED',
+      container: { exitCode: 3, environment: [{ name: 'A', value: 'b' }] },
+      attempts: [{ statusReason: 'x', container: { exitCode: 3 } }],
+    });
   });
 
   it.each([
@@ -312,5 +380,37 @@ describe('InProcessLauncher', () => {
     await expect(first.finished).resolves.toBe(1);
     await expect(second.finished).resolves.toBe(0);
     expect(errors).toEqual(['local-1: boom']);
+  });
+
+  it('starts one job per job name, and a job cancelled before its turn never runs', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const states: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const launcher = new InProcessLauncher(
+      async (_request, id) => {
+        ran.push(id);
+        await gate;
+        return 0;
+      },
+      () => {},
+      { onStateChange: (detail) => void states.push(`${detail.jobId} ${detail.status}`) },
+    );
+    // Act
+    const first = await launcher.launch({ ...request, jobName: 'a' });
+    const again = await launcher.launch({ ...request, jobName: 'a' });
+    const second = await launcher.launch({ ...request, jobName: 'b' });
+    await launcher.cancel(second.id, 'superseded');
+    release();
+    const codes = await Promise.all([first.finished, second.finished]);
+    // Assess
+    expect(again).toMatchObject({ id: first.id, existing: true });
+    expect(ran).toEqual(['local-1']);
+    expect(codes).toEqual([0, CANCELLED_EXIT_CODE]);
+    expect(states).toEqual(['local-1 RUNNING', 'local-1 SUCCEEDED', 'local-2 FAILED']);
+    expect((await launcher.describe(['local-2']))[0]?.statusReason).toBe('superseded');
   });
 });

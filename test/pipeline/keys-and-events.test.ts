@@ -1,12 +1,6 @@
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import {
-  claimKeyFor,
-  EventShapeError,
-  resultKeyFor,
-  submissionSource,
-  submissionsInEvent,
-} from '../../src/pipeline/index.js';
+import { EventShapeError, submissionSource, submissionsInEvent } from '../../src/pipeline/index.js';
 
 function s3Event(records: { eventName: string; key: string; versionId?: string }[]): S3Event {
   return {
@@ -89,32 +83,6 @@ describe('submissionsInEvent', () => {
 });
 
 describe('object keys', () => {
-  it.each([
-    { submission: 'submissions/alice/net.json', result: 'results/alice/net.json' },
-    { submission: 'submissions/alice/week 2/net.json', result: 'results/alice/week 2/net.json' },
-    { submission: 'submissions/alice/net.txt', result: 'results/alice/net.txt.json' },
-  ])('puts the result of $submission at $result', ({ submission, result }) => {
-    // Act
-    const key = resultKeyFor(submission);
-    // Assess
-    expect(key).toBe(result);
-  });
-
-  it('claims one upload per version, or per event when the bucket has no versions', () => {
-    // Prepare
-    const base = { bucket: 'subs', key: 'submissions/a/n.json' };
-    // Act
-    const v1 = claimKeyFor({ ...base, versionId: 'v1', sequencer: 'S1' });
-    const v1Again = claimKeyFor({ ...base, versionId: 'v1', sequencer: 'S1' });
-    const v2 = claimKeyFor({ ...base, versionId: 'v2', sequencer: 'S2' });
-    const unversioned = claimKeyFor({ ...base, sequencer: 'S3', eTag: 'abc' });
-    // Assess
-    expect(v1).toBe(v1Again);
-    expect(new Set([v1, v2, unversioned]).size).toBe(3);
-    expect(v1).toBe('claims/submissions/a/n.json/version-v1.json');
-    expect(unversioned).toBe('claims/submissions/a/n.json/event-S3-abc.json');
-  });
-
   it('names a versioned submission with its version in results', () => {
     // Act
     const source = submissionSource({

@@ -55,14 +55,21 @@ describe('autograder pipeline', () => {
     // Assess
     const stdout = io.out();
     expect(code, io.err()).toBe(1);
-    expect(stdout).toContain('submissions/alice/tiny.json: valid; job local-1 started');
+    expect(stdout).toMatch(
+      /submissions\/alice\/tiny\.json: valid; submission tiny-[0-9a-f]{12}, job local-1 started/,
+    );
     expect(stdout).toContain('submissions/alice/missing-flatten.json: invalid');
     expect(stdout.match(/already claimed, no second job/g)).toHaveLength(2);
     expect(stdout).not.toContain('local-2');
     // Only uploads under submissions/ reach on-submission, as the deployed notification filters.
     expect(stdout).not.toContain('ignored');
-    expect(stdout).toMatch(/results\/alice\/tiny\.json: [\d.]+ \/ 8 \(graded\)/);
-    expect(stdout).toContain('results/alice/missing-flatten.json: 0 / 8 (rejected)');
+    // Each upload has its own result file, named by its submission id.
+    expect(stdout).toMatch(
+      /submissions\/alice\/tiny\.json → results\/alice\/tiny-[0-9a-f]{12}\.json: [\d.]+ \/ 8 \(graded\)/,
+    );
+    expect(stdout).toMatch(
+      /submissions\/alice\/missing-flatten\.json → results\/alice\/missing-flatten-[0-9a-f]{12}\.json: 0 \/ 8 \(rejected\)/,
+    );
     const graded = JSON.parse(await readFile(path.join(out, 'alice', 'tiny.json'), 'utf8'));
     expect(graded.extra_data.outcome).toBe('graded');
     expect(graded.extra_data.submission.source).toBe(

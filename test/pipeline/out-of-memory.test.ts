@@ -6,6 +6,12 @@ import { jobEnvironment } from '../../src/launch/index.js';
 import { type BatchJobDetail, handleJobFailed } from '../../src/pipeline/index.js';
 import { DEFAULT_RUBRIC, type ResultFile } from '../../src/rubric/index.js';
 import type { Layer, Submission } from '../../src/spec/index.js';
+import {
+  createFileSystemStateStore,
+  newSubmissionId,
+  resultKeyOf,
+  type SubmissionStateStore,
+} from '../../src/state/index.js';
 import { FileSystemObjectStore } from '../../src/storage/index.js';
 
 const examples = new URL('../../rubric/examples/', import.meta.url);
@@ -40,29 +46,50 @@ const OOM: BatchJobDetail = {
 
 let root: string;
 let store: FileSystemObjectStore;
+let state: SubmissionStateStore;
 
 beforeEach(() => {
   root = mkdtempSync(path.join(tmpdir(), 'oom-'));
-  store = new FileSystemObjectStore(root);
+  store = new FileSystemObjectStore(path.join(root, 'objects'));
+  state = createFileSystemStateStore(path.join(root, 'state'));
 });
+
+const JOB_ID = 'job-1';
+
+/** A submission whose job is queued, as intake leaves it, and the environment Batch reports back. */
+async function queuedJob(student: string, bytes: string | Uint8Array) {
+  const id = newSubmissionId();
+  const submission = { bucket: 'submissions', key: `submissions/${student}/${id}.json` };
+  const result = { bucket: 'results', key: resultKeyOf(student, id) };
+  await store.put(submission.key, bytes);
+  await state.claim({
+    student,
+    id,
+    object: { ...submission, upload: 'upload-1' },
+    owner: 'intake',
+    lease_ms: 60_000,
+  });
+  await state.transition(student, id, {
+    from: ['claiming'],
+    to: 'queued',
+    owner: 'intake',
+    set: { job_id: JOB_ID },
+  });
+  const environment = jobEnvironment({ submission, result, record: { student, id } });
+  return {
+    result,
+    environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
+  };
+}
 afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
 async function failWithOom(student: string, bytes: string): Promise<ResultFile> {
-  const submission = { bucket: 'submissions', key: `submissions/${student}/net.json` };
-  const result = { bucket: 'results', key: `results/${student}/net.json` };
-  await store.put(submission.key, bytes);
-  const environment = jobEnvironment({ submission, result });
+  const { result, environment } = await queuedJob(student, bytes);
   await handleJobFailed(
-    {
-      ...OOM,
-      container: {
-        ...OOM.container,
-        environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
-      },
-    },
-    { storeFor: () => store },
+    { ...OOM, jobId: JOB_ID, container: { ...OOM.container, environment } },
+    { storeFor: () => store, state },
   );
   const written = await store.get(result.key);
   if (!written) throw new Error('no result written');
@@ -95,21 +122,19 @@ describe('a job that ran out of memory', () => {
 
   it('keeps "not your mistake" for a job that stopped for another reason', async () => {
     // Prepare
-    const submission = { bucket: 'submissions', key: 'submissions/pia/net.json' };
-    const result = { bucket: 'results', key: 'results/pia/net.json' };
-    await store.put(submission.key, readFileSync(new URL('convnet.json', examples)));
-    const environment = jobEnvironment({ submission, result });
+    const { result, environment } = await queuedJob(
+      'pia',
+      readFileSync(new URL('convnet.json', examples)),
+    );
     // Act
     await handleJobFailed(
       {
         status: 'FAILED',
+        jobId: JOB_ID,
         statusReason: 'Essential container in task exited',
-        container: {
-          exitCode: 1,
-          environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
-        },
+        container: { exitCode: 1, environment },
       },
-      { storeFor: () => store },
+      { storeFor: () => store, state },
     );
     // Assess
     const written = JSON.parse(new TextDecoder().decode(await store.get(result.key))) as ResultFile;

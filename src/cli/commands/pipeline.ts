@@ -25,8 +25,9 @@ const HELP = `Usage: ${USAGE}
 
 Runs the deployed flow on this machine, without AWS: starts an S3-protocol server on loopback,
 uploads each FILE as submissions/<student>/<file name>, hands each S3 event to on-submission
-(validate; reject at once, or start one job), runs the jobs in-process, and prints each result
-file under results/ with its score.
+(a submission record per upload; validate; reject at once, or start one job), runs the jobs
+in-process, and prints each upload's result file, results/<student>/<submission id>.json, with
+its score.
 
   --student NAME    the student folder to upload under (default: local)
   --redeliver       deliver every S3 event twice, as S3 may; each upload still starts one job
@@ -103,18 +104,19 @@ async function run(args: string[], io: CliIo): Promise<number> {
   let allGraded = true;
   for (const report of reports) {
     const { result } = report;
-    if (!result) {
+    if (!result || !report.resultKey) {
       allGraded = false;
-      io.stdout(`${report.resultKey}: no result file was written\n\n`);
+      io.stdout(`${report.key}: no result file was written\n\n`);
       continue;
     }
     const max = result.tests.reduce((sum, test) => sum + test.max_score, 0);
     io.stdout(
-      `${report.resultKey}: ${formatScore(result.score)} / ${formatScore(max)} (${result.extra_data.outcome})\n`,
+      `${report.key} → ${report.resultKey}: ${formatScore(result.score)} / ${formatScore(max)} (${result.extra_data.outcome})\n`,
     );
     io.stdout(`${renderResultText(result)}\n`);
     if (values.out !== undefined) {
-      const target = path.resolve(io.cwd, values.out, report.resultKey.replace(/^results\//, ''));
+      // Under the uploaded file's own name, which staff recognize more easily than the id.
+      const target = path.resolve(io.cwd, values.out, report.key.replace(/^submissions\//, ''));
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, `${JSON.stringify(result, null, 2)}\n`);
       io.stdout(`Copied to ${shownPath(io, target)}\n`);

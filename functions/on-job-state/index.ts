@@ -3,15 +3,15 @@ import { readLambdaConfig } from '../../src/config.js';
 import {
   type AwsClients,
   type BatchJobDetail,
-  handleJobFailed,
+  handleJobStateChange,
   type JobFailedDeps,
-  type JobFailedOutcome,
+  type JobStateOutcome,
   jobFailedDepsFor,
   jsonLog,
   type Logger,
 } from '../../src/pipeline/index.js';
 
-export interface OnJobFailedOptions {
+export interface OnJobStateOptions {
   env?: NodeJS.ProcessEnv;
   clients?: AwsClients;
   /** Default: one JSON line per entry on stdout, which Lambda sends to CloudWatch. */
@@ -20,10 +20,15 @@ export interface OnJobFailedOptions {
 
 export type BatchJobStateChange = EventBridgeEvent<'Batch Job State Change', BatchJobDetail>;
 
-/** EventBridge "Batch Job State Change" with status FAILED: write the result that says why. */
-export function makeOnJobFailedHandler(
-  options: OnJobFailedOptions = {},
-): (event: BatchJobStateChange) => Promise<JobFailedOutcome> {
+/**
+ * EventBridge "Batch Job State Change" (RUNNING, SUCCEEDED, FAILED): keep the submission's
+ * record in step, and write the result of a job that failed for good. An error is thrown, not
+ * swallowed: Lambda retries, then the on-failure queue keeps the event, and the sweeper finds
+ * the record in any case.
+ */
+export function makeOnJobStateHandler(
+  options: OnJobStateOptions = {},
+): (event: BatchJobStateChange) => Promise<JobStateOutcome> {
   let deps: JobFailedDeps | undefined;
   return async (event) => {
     deps ??= jobFailedDepsFor(
@@ -31,8 +36,8 @@ export function makeOnJobFailedHandler(
       options.clients,
       options.log ?? jsonLog,
     );
-    return handleJobFailed(event.detail, deps);
+    return handleJobStateChange(event.detail, deps);
   };
 }
 
-export const handler = makeOnJobFailedHandler();
+export const handler = makeOnJobStateHandler();
