@@ -38,9 +38,10 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 describe('AutograderStack with default settings', () => {
   let template: Template;
   let app: App;
+  // Synthesis bundles three Lambdas with esbuild: minutes on a loaded machine.
   beforeAll(() => {
     ({ template, app } = synthStack());
-  });
+  }, 600_000);
 
   describe('buckets', () => {
     it('block public access, encrypt, keep versions and log access on both course buckets', () => {
