@@ -40,12 +40,12 @@ describe('AutograderStack with autograder:cpuQueue=true', () => {
     });
   });
 
-  it('runs the CPU image on Fargate, x86-64, with a public address and no GPU', () => {
+  it('runs the CPU image on Fargate, x86-64, in the private grader network (no public address) and no GPU', () => {
     // Assess
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       PlatformCapabilities: ['FARGATE'],
       ContainerProperties: Match.objectLike({
-        NetworkConfiguration: { AssignPublicIp: 'ENABLED' },
+        NetworkConfiguration: { AssignPublicIp: 'DISABLED' },
         RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
         ResourceRequirements: [
           { Type: 'MEMORY', Value: String(DEFAULT_SETTINGS.cpuJobMemoryMiB) },
@@ -86,7 +86,11 @@ describe('AutograderStack with autograder:cpuQueue=true', () => {
         }),
       },
     });
-    expect(onSubmission).toHaveLength(1);
+    // on-submission routes new uploads; the sweeper resubmits a lost job by the same rule.
+    expect(onSubmission.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'OnSubmission',
+      'Sweeper',
+    ]);
     const policies = Object.values(
       template.findResources('AWS::IAM::Policy'),
     ) as Resources[string][];
@@ -100,13 +104,15 @@ describe('AutograderStack with autograder:cpuQueue=true', () => {
           )?.Statement ?? [],
       )
       .filter((statement) => statement.Action === 'batch:SubmitJob');
-    expect(submitStatements).toHaveLength(1);
-    const statement = JSON.stringify(submitStatements[0]?.Resource);
-    // Two queues and two job definitions.
-    for (const queue of queues) expect(statement).toContain(`["${queue}","JobQueueArn"]`);
+    // on-submission's and the sweeper's: each may submit to both queues and both job definitions.
+    expect(submitStatements).toHaveLength(2);
     const definitions = idsOf(template, 'AWS::Batch::JobDefinition');
     expect(definitions).toHaveLength(2);
-    for (const definition of definitions) expect(statement).toContain(`"${definition}"`);
+    for (const submit of submitStatements) {
+      const statement = JSON.stringify(submit.Resource);
+      for (const queue of queues) expect(statement).toContain(`["${queue}","JobQueueArn"]`);
+      for (const definition of definitions) expect(statement).toContain(`"${definition}"`);
+    }
   });
 
   it('reports failed jobs of either queue to on-job-failed', () => {

@@ -6,9 +6,10 @@ import { synthStack } from './stack-fixture.js';
 
 describe('cdk-nag AwsSolutionsChecks', () => {
   let stack: AutograderStack;
+  // Synthesis bundles three Lambdas with esbuild: minutes on a loaded machine.
   beforeAll(() => {
     ({ stack } = synthStack());
-  });
+  }, 600_000);
 
   it('finds no unacknowledged error', () => {
     // Act
