@@ -6,6 +6,11 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs';
 import { adamUpdateConfig } from './adam-update.js';
+import {
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
+  batchNormTrainGradientConfig,
+} from './batch-norm-train.js';
 import { makeChannelBroadcastConfig } from './channel-broadcast.js';
 import { makeConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
@@ -55,6 +60,8 @@ export function registerWasmKernels(): void {
     makeChannelBroadcastConfig('Multiply', getKernel('Multiply', 'wasm')),
     adamUpdateConfig,
     reluGradConfig,
+    batchNormTrainConfig,
+    batchNormTrainGradConfig,
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
@@ -66,4 +73,5 @@ export function registerWasmKernels(): void {
   }
   // Same values as tfjs's own Relu gradient on every backend; one kernel instead of two on wasm.
   registerGradient(reluGradientConfig);
+  registerGradient(batchNormTrainGradientConfig);
 }

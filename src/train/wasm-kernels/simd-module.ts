@@ -71,6 +71,34 @@ export interface SimdKernels {
   ): void;
   /** dx = dy · step(x) for n floats (ReLU's input gradient). */
   reluGrad(dy: number, x: number, dx: number, n: number): void;
+  /** BatchNorm's training forward over rows × channels; scratch holds 3·channels floats. */
+  batchNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    scratch: number,
+  ): void;
+  /** Its gradient: dx, dgamma and dbeta; scratch holds 9·channels floats. */
+  batchNormBackward(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    scratch: number,
+  ): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */
