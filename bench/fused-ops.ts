@@ -25,7 +25,10 @@ function alternate(runs: Record<string, () => tf.Tensor>): Record<string, number
     for (const [name, run] of Object.entries(runs)) {
       const started = performance.now();
       tf.tidy(() => run().dataSync());
-      if (call > 0) (times[name] ??= []).push(performance.now() - started);
+      if (call === 0) continue;
+      const list = times[name] ?? [];
+      list.push(performance.now() - started);
+      times[name] = list;
     }
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
@@ -39,7 +42,8 @@ function batchNormCase(shape: [number, number, number, number]): void {
   const layer = new TorchBatchNorm({ numFeatures: channels });
   layer.build();
   const ms = alternate({
-    fused: () => tf.grad((input: tf.Tensor) => tf.sum(layer.apply(input, { training: true }) as tf.Tensor))(x),
+    fused: () =>
+      tf.grad((input: tf.Tensor) => tf.sum(layer.apply(input, { training: true }) as tf.Tensor))(x),
     'tfjs ops': () =>
       tf.grad((input: tf.Tensor) => {
         const { mean, variance } = tf.moments(input, [0, 1, 2]);
