@@ -36,6 +36,12 @@ export interface SimdKernels {
   conv2dFilterGrad: ConvKernel;
   /** y = the conv2d of the padded input xp with w; outChannels % 4 === 0. */
   conv2dForward: ConvKernel;
+  /**
+   * dxp (the padded input's shape) = the conv2d input gradient from dy and wt (the filter as
+   * [kh, kw, out, in]), any stride; inChannels % 4 === 0. Arguments: dy, wt, dxp, then the
+   * geometry.
+   */
+  conv2dBackpropInput: ConvKernel;
   /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
   adamStep(
     param: number,
@@ -68,6 +74,19 @@ export interface SimdKernels {
     bottom: number,
     left: number,
     right: number,
+  ): void;
+  /** out = the window of xp from row top and column left (padNhwc's inverse). */
+  cropNhwc(
+    xp: number,
+    out: number,
+    batch: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    channels: number,
+    height: number,
+    width: number,
+    top: number,
+    left: number,
   ): void;
   /** dx = dy · step(x) for n floats (ReLU's input gradient). */
   reluGrad(dy: number, x: number, dx: number, n: number): void;

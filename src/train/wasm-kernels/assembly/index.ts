@@ -5,7 +5,7 @@
 export { adamStep } from './adam';
 export { addInto } from './add-into';
 export { batchNormBackward, batchNormForward } from './batch-norm';
-export { conv2dFilterGrad, conv2dForward } from './conv2d';
+export { conv2dBackpropInput, conv2dFilterGrad, conv2dForward } from './conv2d';
 export { maxPool2x2Grad } from './max-pool-grad';
-export { padNhwc } from './pad';
+export { cropNhwc, padNhwc } from './pad';
 export { reluGrad } from './relu-grad';

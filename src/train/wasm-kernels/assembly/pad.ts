@@ -37,3 +37,33 @@ export function padNhwc(
     to += <usize>bottom * outRowBytes;
   }
 }
+
+/**
+ * out [batch, height, width, channels] = the window of xp [batch, paddedHeight, paddedWidth,
+ * channels] starting at row top and column left: padNhwc's inverse, by row copies.
+ */
+export function cropNhwc(
+  xp: usize,
+  out: usize,
+  batch: i32,
+  paddedHeight: i32,
+  paddedWidth: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  top: i32,
+  left: i32,
+): void {
+  const pixel = (<usize>channels) << 2;
+  const rowBytes = <usize>width * pixel;
+  const paddedRowBytes = <usize>paddedWidth * pixel;
+  let to = out;
+  for (let n = 0; n < batch; n++) {
+    let from = xp + <usize>(n * paddedHeight + top) * paddedRowBytes + <usize>left * pixel;
+    for (let r = 0; r < height; r++) {
+      memory.copy(to, from, rowBytes);
+      from += paddedRowBytes;
+      to += rowBytes;
+    }
+  }
+}
