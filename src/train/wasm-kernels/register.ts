@@ -24,6 +24,7 @@ import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cas
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.js';
+import { makeConcatConfig, makeSplitVConfig } from './split-concat.js';
 import { makeSumConfig } from './sum-leading-axes.js';
 
 const registered = new Set<KernelConfig['kernelFunc']>();
@@ -62,6 +63,8 @@ export function registerWasmKernels(): void {
     reluGradConfig,
     batchNormTrainConfig,
     batchNormTrainGradConfig,
+    makeSplitVConfig(getKernel('SplitV', 'wasm')),
+    makeConcatConfig(getKernel('Concat', 'wasm')),
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.

@@ -75,6 +75,15 @@ export interface SimdKernels {
     left: number,
     right: number,
   ): void;
+  /** rows runs of rowBytes bytes from src to dst, each its stride after the last. */
+  copyRuns(
+    src: number,
+    srcStride: number,
+    dst: number,
+    dstStride: number,
+    rowBytes: number,
+    rows: number,
+  ): void;
   /** out = the window of xp from row top and column left (padNhwc's inverse). */
   cropNhwc(
     xp: number,

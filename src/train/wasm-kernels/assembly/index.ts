@@ -7,5 +7,5 @@ export { addInto } from './add-into';
 export { batchNormBackward, batchNormForward } from './batch-norm';
 export { conv2dBackpropInput, conv2dFilterGrad, conv2dForward } from './conv2d';
 export { maxPool2x2Grad } from './max-pool-grad';
-export { cropNhwc, padNhwc } from './pad';
+export { copyRuns, cropNhwc, padNhwc } from './pad';
 export { reluGrad } from './relu-grad';

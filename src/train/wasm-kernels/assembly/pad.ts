@@ -67,3 +67,25 @@ export function cropNhwc(
     }
   }
 }
+
+/**
+ * rows runs of rowBytes bytes from src (each srcStride after the last) to dst (each dstStride
+ * after the last): one input's part of a concatenation, or one output of a split, along an
+ * inner axis.
+ */
+export function copyRuns(
+  src: usize,
+  srcStride: usize,
+  dst: usize,
+  dstStride: usize,
+  rowBytes: usize,
+  rows: i32,
+): void {
+  let from = src;
+  let to = dst;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(to, from, rowBytes);
+    from += srcStride;
+    to += dstStride;
+  }
+}
