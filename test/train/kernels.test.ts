@@ -405,6 +405,31 @@ interface DepthwiseCase {
 }
 
 const depthwiseCases: DepthwiseCase[] = [
+  // Multiplier 1 with a multiple of 4 channels: the SIMD kernels.
+  {
+    description: 'SIMD: kernel 3, stride 1, same, 8 channels',
+    x: [2, 8, 8, 8],
+    filter: [3, 3, 8, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'SIMD: kernel 3, stride 2, padding 1, 12 channels, odd sizes',
+    x: [3, 9, 7, 12],
+    filter: [3, 3, 12, 1],
+    strides: [2, 2],
+    dilations: [1, 1],
+    pad: 1,
+  },
+  {
+    description: 'SIMD: kernel 5×3, strides 2×1, valid, 4 channels',
+    x: [2, 11, 6, 4],
+    filter: [5, 3, 4, 1],
+    strides: [2, 1],
+    dilations: [1, 1],
+    pad: 'valid',
+  },
   {
     description: 'kernel 3, stride 1, same',
     x: [2, 8, 8, 3],

@@ -27,6 +27,23 @@ type ConvKernel = (
   strideWidth: number,
 ) => void;
 
+/** A depthwise kernel: three pointers, then the geometry `depthwiseGeometry` lists. */
+type DepthwiseKernel = (
+  first: number,
+  second: number,
+  third: number,
+  batch: number,
+  paddedHeight: number,
+  paddedWidth: number,
+  channels: number,
+  outHeight: number,
+  outWidth: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+) => void;
+
 /**
  * The kernels of ./assembly. Every pointer is a byte offset into the backend's heap (see
  * `heapOffset`); the caller checks the shapes each kernel requires.
@@ -42,6 +59,10 @@ export interface SimdKernels {
    * geometry.
    */
   conv2dBackpropInput: ConvKernel;
+  /** dw of a depthwise conv (multiplier 1) from xp and dy; channels % 4 === 0. */
+  depthwiseFilterGrad: DepthwiseKernel;
+  /** dxp (padded, zeroed here) of a depthwise conv (multiplier 1) from dy and w. */
+  depthwiseInputGrad: DepthwiseKernel;
   /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
   adamStep(
     param: number,
