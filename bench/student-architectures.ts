@@ -147,4 +147,20 @@ export const STUDENT_NETWORKS: readonly StudentNetwork[] = [
   },
 ];
 
+/**
+ * The fidelity bench's BatchNorm network: ConvNet's shape with BatchNorm after each conv,
+ * small enough to train 3 epochs on the full data in minutes.
+ */
+export const BATCH_NORM_FIDELITY_NETWORK: { name: string; layers: Layer[] } = {
+  name: 'ConvNetBatchNorm',
+  layers: [
+    ...convBnRelu(16),
+    maxPool,
+    ...convBnRelu(32),
+    maxPool,
+    { type: 'Flatten' },
+    { type: 'Linear', out_features: 10 },
+  ],
+};
+
 export type StudentNetworkName = (typeof STUDENT_NETWORKS)[number]['name'];
