@@ -149,8 +149,8 @@ function walk(
   setForwardOutput(channelBytes, <usize>outWidth * channelBytes, channelBytes);
   const group = filterWidth * inChannels;
   // Output rows per block: enough positions per tile call to hide its set-up, while the block of
-  // y or dy (about 4 KiB) stays in L1 across the tiles (32×32 8→16 filter gradient at 2.1 GHz:
-  // 12.7 GFLOP/s with 4 KiB blocks, 9.7 with 32 KiB).
+  // y or dy (about 4 KiB) stays in L1 across the tiles (4 KiB blocks beat 32 KiB ones by a
+  // quarter; docs/performance.md).
   const rowsPerBlock = max(1, min(outHeight, 1024 / (outWidth * outChannels)));
   for (let n = 0; n < batch; n++) {
     for (let oy = 0; oy < outHeight; oy += rowsPerBlock) {

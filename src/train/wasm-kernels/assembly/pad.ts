@@ -1,8 +1,7 @@
 /**
  * out = x [batch, height, width, channels] with zero rows above and below each image and zero
  * columns left and right of each row. Row copies and fills instead of tfjs-wasm's PadV2, which
- * visits every value (64 CIFAR images by one pixel, fastest of 30 calls: 1.0 ms against 0.07;
- * 2.3–2.5 ms when the machine was busy).
+ * visits every value (over 10× slower; docs/performance.md).
  */
 export function padNhwc(
   x: usize,
