@@ -1,6 +1,6 @@
 /**
  * Fidelity: does the grader's TensorFlow.js training reproduce PyTorch's accuracy? Each course
- * network trains for the rubric's budget (3 epochs, Adam 1e-3, batch 64) on the real CIFAR-10
+ * network (and one BatchNorm network, bench/student-architectures.ts) trains for the rubric's budget (3 epochs, Adam 1e-3, batch 64) on the real CIFAR-10
  * copy, once through the grader's own loop (wasm unless told) and once with PyTorch 1.13 on the
  * same files (bench/torch_fidelity.py, 2 threads), and the test accuracies are printed side by
  * side. Target: within 3 percentage points for every network. A single run's accuracy moves by
@@ -27,6 +27,7 @@ import { createProgressReporter, selectBackend, trainExperiment } from '../src/t
 import type { BackendName, TrainOutcome } from '../src/train/types.js';
 import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
+import { BATCH_NORM_FIDELITY_NETWORK } from './student-architectures.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_fidelity.py', import.meta.url));
@@ -119,9 +120,13 @@ async function main(): Promise<void> {
   }
   const wanted = values.network;
   const chosen = COURSE_NETWORKS.filter((n) => wanted === undefined || wanted.includes(n.name));
-  const networks = await Promise.all(
+  const networks: { name: string; layers: Layer[] }[] = await Promise.all(
     chosen.map(async (n) => ({ name: n.name, layers: await courseNetworkLayers(n.file) })),
   );
+  // BatchNorm's fused training kernels, checked against PyTorch the same way.
+  if (wanted === undefined || wanted.includes(BATCH_NORM_FIDELITY_NETWORK.name)) {
+    networks.push(BATCH_NORM_FIDELITY_NETWORK);
+  }
   const data = await loadCifar10FromDir(dataDir);
   const backend = await selectBackend(values.backend as BackendName);
   const epochs = Number(values.epochs);

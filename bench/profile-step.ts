@@ -1,36 +1,49 @@
 /**
  * Where a training step's time goes on the chosen backend: per-kernel totals over a few steps of
- * each course network (forward, softmax cross-entropy, gradients, Adam), slowest first.
+ * each course network (forward, softmax cross-entropy, gradients, Adam), slowest first. With
+ * --students, the student-like networks of bench/student-architectures.ts at their own batch
+ * sizes instead.
  *
  *   npx tsx bench/profile-step.ts [--backend wasm|cpu|tensorflow] [--steps N] [--network NAME]
+ *                                 [--students] [--top 14]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { fillBatch, syntheticCifar10 } from '../src/data/index.js';
+import type { Layer } from '../src/spec/types.js';
 import { createModel, createOptimizer, selectBackend } from '../src/train/index.js';
 import type { BackendName } from '../src/train/types.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
+import { STUDENT_NETWORKS } from './student-architectures.js';
 
-const BATCH = 64;
+const COURSE_BATCH = 64;
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '10' },
     network: { type: 'string' },
+    students: { type: 'boolean', default: false },
+    top: { type: 'string', default: '14' },
   },
 });
 const steps = Number(values.steps);
 const info = await selectBackend(values.backend as BackendName);
-console.log(
-  `backend ${info.name} ${info.version} (${info.detail}), batch ${BATCH}, ${steps} steps`,
-);
-const data = syntheticCifar10({ train: BATCH * steps, test: 1, seed: 1 });
-const images = new Float32Array(BATCH * 3072);
-const labels = new Int32Array(BATCH);
+console.log(`backend ${info.name} ${info.version} (${info.detail}), ${steps} steps`);
+const networks: { name: string; batch: number; layers: () => Promise<Layer[]> }[] = values.students
+  ? STUDENT_NETWORKS.map((n) => ({ ...n, layers: async () => n.layers }))
+  : COURSE_NETWORKS.map((n) => ({
+      name: n.name,
+      batch: COURSE_BATCH,
+      layers: () => courseNetworkLayers(n.file),
+    }));
 
-for (const network of COURSE_NETWORKS) {
+for (const network of networks) {
   if (values.network !== undefined && values.network !== network.name) continue;
-  const model = createModel(await courseNetworkLayers(network.file), { seed: 1 });
+  const BATCH = network.batch;
+  const data = syntheticCifar10({ train: BATCH * steps, test: 1, seed: 1 });
+  const images = new Float32Array(BATCH * 3072);
+  const labels = new Int32Array(BATCH);
+  const model = createModel(await network.layers(), { seed: 1 });
   const optimizer = createOptimizer({ optimizer: 'adam', lr: 1e-3, momentum: 0, weight_decay: 0 });
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const step = (index: number) => {
@@ -82,9 +95,11 @@ for (const network of COURSE_NETWORKS) {
   }
   const kernelMs = [...totals.values()].reduce((sum, { ms }) => sum + ms, 0);
   console.log(
-    `\n${network.name}: ${(wall / steps) | 0} ms/step wall (profiled), kernels ${(kernelMs / steps).toFixed(1)} ms/step, ${profile.kernels.length / steps} kernel calls/step`,
+    `\n${network.name} (batch ${BATCH}): ${(wall / steps) | 0} ms/step wall (profiled), kernels ${(kernelMs / steps).toFixed(1)} ms/step, ${profile.kernels.length / steps} kernel calls/step`,
   );
-  for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
+  for (const [name, { ms, calls }] of [...totals]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, Number(values.top))) {
     console.log(
       `  ${name.padEnd(28)} ${(ms / steps).toFixed(2).padStart(8)} ms/step  ${(calls / steps).toFixed(0).padStart(4)} calls  ${((100 * ms) / kernelMs).toFixed(1).padStart(5)}%`,
     );

@@ -150,6 +150,40 @@ const convCases: ConvCase[] = [
     strides: [2, 2],
     pad: 1,
   },
+  // Strided input gradients on the SIMD kernel: input channels of each tile width, leftovers.
+  {
+    description: 'stride 2, kernel 3, padding 1, 28 → 12 channels: every tile width',
+    x: [2, 9, 9, 28],
+    filter: [3, 3, 28, 12],
+    strides: [2, 2],
+    pad: 1,
+  },
+  {
+    description: 'strides 2×3, kernel 5×3, same, 8 → 4 channels, odd sizes',
+    x: [3, 10, 7, 8],
+    filter: [5, 3, 8, 4],
+    strides: [2, 3],
+    pad: 'same',
+  },
+  {
+    description: 'stride 2, kernel 3, asymmetric explicit padding, 4 → 20 channels',
+    x: [2, 8, 11, 4],
+    filter: [3, 3, 4, 20],
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+  {
+    description: 'stride 3, kernel 2: rows and columns no window reaches',
+    x: [2, 8, 8, 8],
+    filter: [2, 2, 8, 8],
+    strides: [3, 3],
+    pad: 'valid',
+  },
   {
     description: '32 output channels, kernel 1, stride 2, valid',
     x: [2, 9, 9, 16],
@@ -371,6 +405,31 @@ interface DepthwiseCase {
 }
 
 const depthwiseCases: DepthwiseCase[] = [
+  // Multiplier 1 with a multiple of 4 channels: the SIMD kernels.
+  {
+    description: 'SIMD: kernel 3, stride 1, same, 8 channels',
+    x: [2, 8, 8, 8],
+    filter: [3, 3, 8, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'same',
+  },
+  {
+    description: 'SIMD: kernel 3, stride 2, padding 1, 12 channels, odd sizes',
+    x: [3, 9, 7, 12],
+    filter: [3, 3, 12, 1],
+    strides: [2, 2],
+    dilations: [1, 1],
+    pad: 1,
+  },
+  {
+    description: 'SIMD: kernel 5×3, strides 2×1, valid, 4 channels',
+    x: [2, 11, 6, 4],
+    filter: [5, 3, 4, 1],
+    strides: [2, 1],
+    dilations: [1, 1],
+    pad: 'valid',
+  },
   {
     description: 'kernel 3, stride 1, same',
     x: [2, 8, 8, 3],

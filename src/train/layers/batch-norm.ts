@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN, hasFusedBatchNorm } from '../wasm-kernels/index.js';
 import { isTraining, type Kwargs, type LayerArgs, oneTensor } from './common.js';
 
 /** PyTorch's defaults: running = (1 - momentum)·running + momentum·batch, and eps. */
@@ -64,9 +65,7 @@ export class TorchBatchNorm extends tf.layers.Layer {
       );
     }
     return tf.tidy(() => {
-      const axes = x.rank === 4 ? [0, 1, 2] : [0];
-      const { mean, variance } = tf.moments(x, axes);
-      const y = tf.batchNorm(x, mean, variance, beta, gamma, TORCH_BN_EPSILON);
+      const { y, mean, variance } = normalizeBatch(x, gamma, beta);
       const count = x.size / this.numFeatures;
       const bessel = count > 1 ? count / (count - 1) : 1;
       // State, not part of the loss: these ops lead to no output, so backprop skips them.
@@ -80,4 +79,28 @@ export class TorchBatchNorm extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), numFeatures: this.numFeatures };
   }
+}
+
+/**
+ * Normalizes x with its batch's statistics over every axis but the last: one fused kernel each
+ * way on wasm, tfjs's moments and batchNorm (a dozen ops with their gradients) elsewhere.
+ */
+function normalizeBatch(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  if (hasFusedBatchNorm()) {
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon: TORCH_BN_EPSILON }) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
+    return { y, mean, variance };
+  }
+  const axes = x.shape.slice(0, -1).map((_, axis) => axis);
+  const { mean, variance } = tf.moments(x, axes);
+  return { y: tf.batchNorm(x, mean, variance, beta, gamma, TORCH_BN_EPSILON), mean, variance };
 }

@@ -66,7 +66,7 @@ export function tfSamePads(
   return [before, total - before];
 }
 
-/** How a conv pads: tfjs "same" when it pads exactly PyTorch's amounts, else an explicit pad first. */
+/** How a conv pads: tfjs "same" when it pads exactly PyTorch's amounts, else explicit pads. */
 export interface PaddingPlan {
   mode: 'valid' | 'same';
   explicit?: Nhwc4Padding;

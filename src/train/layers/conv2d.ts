@@ -95,14 +95,15 @@ export class TorchConv2d extends SeededLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const { stride, dilation, groups, padding } = this.config;
-      let x = oneTensor(inputs) as tf.Tensor4D;
-      if (padding.explicit) x = tf.pad(x, padding.explicit);
+      const x = oneTensor(inputs) as tf.Tensor4D;
       let filter = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
       // tfjs has no conv gradients for dilation > 1; a kernel with zeros between the taps is the
       // same convolution, and pad/reshape/slice all have gradients.
       if (dilation[0] > 1 || dilation[1] > 1) filter = dilateKernel(filter, dilation);
       const bias = this.biasWeight?.read() as tf.Tensor1D | undefined;
-      const pad = padding.mode;
+      // Explicit pads go to the convolution itself: a separate pad op would cost a copy forward
+      // and a Slice (a slow strided copy on wasm) in its gradient.
+      const pad = padding.explicit ?? padding.mode;
       // Unfused ops on purpose: tfjs's tape skips the input gradient of a conv whose input needs
       // none (the first layer's: the images), but tf.fused.* computes it anyway. On wasm that
       // gradient costs far more than the separate bias adds (ConvNet: ~5 ms a step against ~1.7).

@@ -13,8 +13,8 @@ const TARGET_ROW = 1024;
 
 /**
  * tfjs-wasm broadcasts a per-channel vector (a conv's bias, [C] against [N,H,W,C]) one short
- * row of C at a time: 8–13× slower than the same op without broadcasting when C is 4–16
- * (64×32×32×4 + [4]: 0.93 ms against 0.07). Viewing the tensor as rows of k·C values and
+ * row of C at a time: several times slower than the same op without broadcasting when C is
+ * small (docs/performance.md has the figures). Viewing the tensor as rows of k·C values and
  * repeating the vector k times makes the rows long, and the result is the same element for
  * element. Other broadcasts keep the built-in kernel.
  */

@@ -55,10 +55,9 @@ function conv2dBackpropFilter(args: {
 /**
  * The XNNPACK methods spend most of their time packing their weight operand (dy, fresh every
  * call) before the GEMM; the SIMD kernel streams both operands instead and wins on every course
- * layer (bench/conv-kernels.ts). Between the two XNNPACK methods, at batch 64 on one
- * thread: shifted planes win by 15–20% on large layers (32×32 8→16: 17 against 21 ms; 16×16
- * 16→32: 13 against 15), and lose by up to 15% on small ones (32×32 3→4: 5.1 against 4.3),
- * where the copies cost more than they save.
+ * layer (bench/conv-kernels.ts). Between the two XNNPACK methods, shifted planes win on large
+ * layers and lose on small ones, where the copies cost more than they save (measured figures
+ * in docs/performance.md).
  */
 const SHIFTED_PLANES_MIN_MACS = 2 ** 25;
 

@@ -18,10 +18,9 @@ export type Conv2dMethod = 'simd' | 'xnnpack';
 
 /**
  * XNNPACK packs a layer's weights and pads its output channels to a multiple of 8, which costs
- * more than it gains on narrow layers. At batch 64, one thread, 3×3 "same" (SIMD against
- * XNNPACK): 32×32 3→4 0.75 against 1.53 ms, 32×32 3→8 1.3 / 1.6, 16×16 4→8 0.40 / 0.51,
- * 32×32 8→16 6.3 / 6.9, but 16×16 16→32 6.4 / 6.3. So the SIMD kernel takes layers up to 16
- * output channels (`npx tsx bench/conv-kernels.ts` times both per course layer).
+ * more than it gains on narrow layers; from 32 output channels on the two are even (figures in
+ * docs/performance.md). So the SIMD kernel takes layers up to 16 output channels
+ * (`npx tsx bench/conv-kernels.ts` times both per course layer).
  */
 const SIMD_MAX_OUT_CHANNELS = 16;
 

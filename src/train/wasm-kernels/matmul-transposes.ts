@@ -20,8 +20,8 @@ function swapInner(backend: BackendWasm, x: TensorInfo): TensorInfo {
 }
 
 /**
- * tfjs-wasm's matmul reads a transposed operand with strided loads, 6–12× slower than
- * transposing it first (a [64,3072]ᵀ·[64,100] weight gradient: ~25 ms against ~4 ms). Every
+ * tfjs-wasm's matmul reads a transposed operand with strided loads, several times slower than
+ * transposing it first (figures in docs/performance.md). Every
  * dense layer's backward pass asks for transposed operands, so transpose explicitly and call
  * the built-in kernel untransposed.
  */

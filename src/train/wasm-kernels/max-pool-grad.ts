@@ -38,8 +38,8 @@ function maxPoolGrad(args: {
   const window = { filterHeight, filterWidth, strideHeight, strideWidth, top, left };
   const twoByTwo = isTwoByTwoTiling(shape, window);
   if (twoByTwo && channels % 4 === 0 && simdKernels(backend) !== null) {
-    // The same rule as routeTwoByTwo, four channels per instruction (MaxPool2d(2) on ConvNet's
-    // 64×32×32×16 activations, one thread, fastest of 30 calls: 0.42 against 2.9 ms).
+    // The same rule as routeTwoByTwo, four channels per instruction (about 7× faster on
+    // ConvNet's activations; docs/performance.md).
     // Images are independent: one run of them per thread.
     const xAt = heapOffset(backend, input);
     const dyAt = heapOffset(backend, dy);
@@ -112,10 +112,10 @@ function isTwoByTwoTiling(shape: PoolShape, window: PoolWindow): boolean {
 
 /**
  * The common case, unrolled and branch-free: which of a window's four values wins is data, and
- * as branches it was mispredicted about half the time (5.4 ms against 1.6 for the same loop on
- * all-equal data, 64×32×32×16). Each comparison becomes 0 or 1 and moves the winning address
+ * as branches it was mispredicted about half the time (3× slower than on all-equal data).
+ * Each comparison becomes 0 or 1 and moves the winning address
  * arithmetically, the same rule as `routeAnyWindow`: strictly greater wins, so a tie stays with
- * the earlier position, and NaN wins, as in PyTorch. 2.2× faster.
+ * the earlier position, and NaN wins, as in PyTorch.
  */
 function routeTwoByTwo(x: Float32Array, g: Float32Array, dx: Float32Array, shape: PoolShape): void {
   const { batchSize, inHeight, inWidth, channels, outHeight, outWidth } = shape;

@@ -6,6 +6,11 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs';
 import { adamUpdateConfig } from './adam-update.js';
+import {
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
+  batchNormTrainGradientConfig,
+} from './batch-norm-train.js';
 import { makeChannelBroadcastConfig } from './channel-broadcast.js';
 import { makeConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
@@ -19,6 +24,7 @@ import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cas
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.js';
+import { makeConcatConfig, makeSplitVConfig } from './split-concat.js';
 import { makeSumConfig } from './sum-leading-axes.js';
 
 const registered = new Set<KernelConfig['kernelFunc']>();
@@ -55,6 +61,10 @@ export function registerWasmKernels(): void {
     makeChannelBroadcastConfig('Multiply', getKernel('Multiply', 'wasm')),
     adamUpdateConfig,
     reluGradConfig,
+    batchNormTrainConfig,
+    batchNormTrainGradConfig,
+    makeSplitVConfig(getKernel('SplitV', 'wasm')),
+    makeConcatConfig(getKernel('Concat', 'wasm')),
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
@@ -66,4 +76,5 @@ export function registerWasmKernels(): void {
   }
   // Same values as tfjs's own Relu gradient on every backend; one kernel instead of two on wasm.
   registerGradient(reluGradientConfig);
+  registerGradient(batchNormTrainGradientConfig);
 }

@@ -27,6 +27,23 @@ type ConvKernel = (
   strideWidth: number,
 ) => void;
 
+/** A depthwise kernel: three pointers, then the geometry `depthwiseGeometry` lists. */
+type DepthwiseKernel = (
+  first: number,
+  second: number,
+  third: number,
+  batch: number,
+  paddedHeight: number,
+  paddedWidth: number,
+  channels: number,
+  outHeight: number,
+  outWidth: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+) => void;
+
 /**
  * The kernels of ./assembly. Every pointer is a byte offset into the backend's heap (see
  * `heapOffset`); the caller checks the shapes each kernel requires.
@@ -36,6 +53,16 @@ export interface SimdKernels {
   conv2dFilterGrad: ConvKernel;
   /** y = the conv2d of the padded input xp with w; outChannels % 4 === 0. */
   conv2dForward: ConvKernel;
+  /**
+   * dxp (the padded input's shape) = the conv2d input gradient from dy and wt (the filter as
+   * [kh, kw, out, in]), any stride; inChannels % 4 === 0. Arguments: dy, wt, dxp, then the
+   * geometry.
+   */
+  conv2dBackpropInput: ConvKernel;
+  /** dw of a depthwise conv (multiplier 1) from xp and dy; channels % 4 === 0. */
+  depthwiseFilterGrad: DepthwiseKernel;
+  /** dxp (padded, zeroed here) of a depthwise conv (multiplier 1) from dy and w. */
+  depthwiseInputGrad: DepthwiseKernel;
   /** One Adam/AdamW step into new buffers; decayKind 0 none, 1 L2, 2 decoupled. */
   adamStep(
     param: number,
@@ -69,8 +96,58 @@ export interface SimdKernels {
     left: number,
     right: number,
   ): void;
+  /** rows runs of rowBytes bytes from src to dst, each its stride after the last. */
+  copyRuns(
+    src: number,
+    srcStride: number,
+    dst: number,
+    dstStride: number,
+    rowBytes: number,
+    rows: number,
+  ): void;
+  /** out = the window of xp from row top and column left (padNhwc's inverse). */
+  cropNhwc(
+    xp: number,
+    out: number,
+    batch: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    channels: number,
+    height: number,
+    width: number,
+    top: number,
+    left: number,
+  ): void;
   /** dx = dy · step(x) for n floats (ReLU's input gradient). */
   reluGrad(dy: number, x: number, dx: number, n: number): void;
+  /** BatchNorm's training forward over rows × channels; scratch holds 3·channels floats. */
+  batchNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    scratch: number,
+  ): void;
+  /** Its gradient: dx, dgamma and dbeta; scratch holds 9·channels floats. */
+  batchNormBackward(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    scratch: number,
+  ): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */

@@ -8,6 +8,11 @@ export let channelBytes: usize = 0;
 /** Bytes from one output row's input patches to the next. */
 export let xLineStep: usize = 0;
 export let outWidth: i32 = 0;
+/** The forward tiles' output: bytes from one position to the next, and from one row to the next. */
+export let outStep: usize = 0;
+export let outLineStep: usize = 0;
+/** The forward tiles' weights: bytes from one row of w to the next. */
+export let wRowBytes: usize = 0;
 /** Output rows in the current block. */
 export let blockRows: i32 = 0;
 
@@ -21,6 +26,12 @@ export function setGeometry(
   channelBytes = channelBytesIn;
   xLineStep = xLineStepBytes;
   outWidth = outWidthIn;
+}
+
+export function setForwardOutput(step: usize, lineStep: usize, wRow: usize): void {
+  outStep = step;
+  outLineStep = lineStep;
+  wRowBytes = wRow;
 }
 
 export function setBlockRows(rows: i32): void {

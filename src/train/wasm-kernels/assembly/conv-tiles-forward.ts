@@ -1,22 +1,32 @@
 // The forward convolution's tiles: rows × 4·vectors of w held in registers while the block's
 // positions stream by, each adding its patch's contribution into y. Row r of a tile reads the
 // patch at byte offset 4·r.
-import { blockRows, channelBytes, outWidth, xLineStep, xStep } from './conv-geometry';
+import {
+  blockRows,
+  outLineStep,
+  outStep,
+  outWidth,
+  wRowBytes,
+  xLineStep,
+  xStep,
+} from './conv-geometry';
 
 export function forwardTile16x2(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
   const w01 = v128.load(w, 16);
   const w02 = v128.load(w, 32);
   const w03 = v128.load(w, 48);
-  const w10 = v128.load(w + 1 * channelBytes);
-  const w11 = v128.load(w + 1 * channelBytes, 16);
-  const w12 = v128.load(w + 1 * channelBytes, 32);
-  const w13 = v128.load(w + 1 * channelBytes, 48);
+  const w10 = v128.load(w + 1 * wRowBytes);
+  const w11 = v128.load(w + 1 * wRowBytes, 16);
+  const w12 = v128.load(w + 1 * wRowBytes, 32);
+  const w13 = v128.load(w + 1 * wRowBytes, 48);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       let a1 = v128.load(out, 16);
@@ -37,7 +47,7 @@ export function forwardTile16x2(x: usize, y: usize, w: usize): void {
       v128.store(out, a2, 32);
       v128.store(out, a3, 48);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
@@ -48,10 +58,12 @@ export function forwardTile16x1(x: usize, y: usize, w: usize): void {
   const w02 = v128.load(w, 32);
   const w03 = v128.load(w, 48);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       let a1 = v128.load(out, 16);
@@ -67,7 +79,7 @@ export function forwardTile16x1(x: usize, y: usize, w: usize): void {
       v128.store(out, a2, 32);
       v128.store(out, a3, 48);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
@@ -75,17 +87,19 @@ export function forwardTile16x1(x: usize, y: usize, w: usize): void {
 export function forwardTile8x4(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
   const w01 = v128.load(w, 16);
-  const w10 = v128.load(w + 1 * channelBytes);
-  const w11 = v128.load(w + 1 * channelBytes, 16);
-  const w20 = v128.load(w + 2 * channelBytes);
-  const w21 = v128.load(w + 2 * channelBytes, 16);
-  const w30 = v128.load(w + 3 * channelBytes);
-  const w31 = v128.load(w + 3 * channelBytes, 16);
+  const w10 = v128.load(w + 1 * wRowBytes);
+  const w11 = v128.load(w + 1 * wRowBytes, 16);
+  const w20 = v128.load(w + 2 * wRowBytes);
+  const w21 = v128.load(w + 2 * wRowBytes, 16);
+  const w30 = v128.load(w + 3 * wRowBytes);
+  const w31 = v128.load(w + 3 * wRowBytes, 16);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       let a1 = v128.load(out, 16);
@@ -104,7 +118,7 @@ export function forwardTile8x4(x: usize, y: usize, w: usize): void {
       v128.store(out, a0);
       v128.store(out, a1, 16);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
@@ -113,10 +127,12 @@ export function forwardTile8x1(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
   const w01 = v128.load(w, 16);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       let a1 = v128.load(out, 16);
@@ -126,25 +142,27 @@ export function forwardTile8x1(x: usize, y: usize, w: usize): void {
       v128.store(out, a0);
       v128.store(out, a1, 16);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
 
 export function forwardTile4x8(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
-  const w10 = v128.load(w + 1 * channelBytes);
-  const w20 = v128.load(w + 2 * channelBytes);
-  const w30 = v128.load(w + 3 * channelBytes);
-  const w40 = v128.load(w + 4 * channelBytes);
-  const w50 = v128.load(w + 5 * channelBytes);
-  const w60 = v128.load(w + 6 * channelBytes);
-  const w70 = v128.load(w + 7 * channelBytes);
+  const w10 = v128.load(w + 1 * wRowBytes);
+  const w20 = v128.load(w + 2 * wRowBytes);
+  const w30 = v128.load(w + 3 * wRowBytes);
+  const w40 = v128.load(w + 4 * wRowBytes);
+  const w50 = v128.load(w + 5 * wRowBytes);
+  const w60 = v128.load(w + 6 * wRowBytes);
+  const w70 = v128.load(w + 7 * wRowBytes);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       const s0 = v128.load32_splat(p);
@@ -165,21 +183,23 @@ export function forwardTile4x8(x: usize, y: usize, w: usize): void {
       a0 = f32x4.add(a0, f32x4.mul(s7, w70));
       v128.store(out, a0);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
 
 export function forwardTile4x4(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
-  const w10 = v128.load(w + 1 * channelBytes);
-  const w20 = v128.load(w + 2 * channelBytes);
-  const w30 = v128.load(w + 3 * channelBytes);
+  const w10 = v128.load(w + 1 * wRowBytes);
+  const w20 = v128.load(w + 2 * wRowBytes);
+  const w30 = v128.load(w + 3 * wRowBytes);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       const s0 = v128.load32_splat(p);
@@ -192,7 +212,7 @@ export function forwardTile4x4(x: usize, y: usize, w: usize): void {
       a0 = f32x4.add(a0, f32x4.mul(s3, w30));
       v128.store(out, a0);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }
@@ -200,17 +220,19 @@ export function forwardTile4x4(x: usize, y: usize, w: usize): void {
 export function forwardTile4x1(x: usize, y: usize, w: usize): void {
   const w00 = v128.load(w);
   let line = x;
-  let out = y;
+  let outLine = y;
   for (let row = 0; row < blockRows; row++) {
     let p = line;
     line += xLineStep;
+    let out = outLine;
+    outLine += outLineStep;
     for (let i = 0; i < outWidth; i++) {
       let a0 = v128.load(out);
       const s0 = v128.load32_splat(p);
       a0 = f32x4.add(a0, f32x4.mul(s0, w00));
       v128.store(out, a0);
       p += xStep;
-      out += channelBytes;
+      out += outStep;
     }
   }
 }

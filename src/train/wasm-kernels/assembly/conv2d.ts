@@ -1,4 +1,10 @@
-import { channelBytes, setBlockRows, setGeometry } from './conv-geometry';
+import {
+  channelBytes,
+  setBlockRows,
+  setForwardOutput,
+  setGeometry,
+  wRowBytes,
+} from './conv-geometry';
 import {
   gradTile4x1,
   gradTile4x4,
@@ -140,10 +146,11 @@ function walk(
     <usize>strideHeight * xRowBytes,
     outWidth,
   );
+  setForwardOutput(channelBytes, <usize>outWidth * channelBytes, channelBytes);
   const group = filterWidth * inChannels;
   // Output rows per block: enough positions per tile call to hide its set-up, while the block of
-  // y or dy (about 4 KiB) stays in L1 across the tiles (32×32 8→16 filter gradient at 2.1 GHz:
-  // 12.7 GFLOP/s with 4 KiB blocks, 9.7 with 32 KiB).
+  // y or dy (about 4 KiB) stays in L1 across the tiles (4 KiB blocks beat 32 KiB ones by a
+  // quarter; docs/performance.md).
   const rowsPerBlock = max(1, min(outHeight, 1024 / (outWidth * outChannels)));
   for (let n = 0; n < batch; n++) {
     for (let oy = 0; oy < outHeight; oy += rowsPerBlock) {
@@ -169,6 +176,63 @@ function walk(
 }
 
 /**
+ * The input gradient of the same convolution, at any stride, into dxp (the padded input's
+ * shape, zeroed here): every output position adds its dy row times the filter to the patch it
+ * read,
+ *
+ *   dxp[n, oy·sh + kh, ox·sw + kw, ci] += Σ_co dy[n, oy, ox, co] · wt[kh, kw, co, ci]
+ *
+ * with wt the filter with its channel axes swapped. These are the forward tiles with dy as the
+ * streamed operand, wt's rows held in registers, and outputs a stride apart in dxp; patches of
+ * neighbouring positions overlap, which is why one thread walks all positions of an image.
+ * inChannels must be a multiple of 4.
+ */
+export function conv2dBackpropInput(
+  dy: usize,
+  wt: usize,
+  dxp: usize,
+  batch: i32,
+  paddedHeight: i32,
+  paddedWidth: i32,
+  inChannels: i32,
+  outHeight: i32,
+  outWidth: i32,
+  outChannels: i32,
+  filterHeight: i32,
+  filterWidth: i32,
+  strideHeight: i32,
+  strideWidth: i32,
+): void {
+  const pixel = (<usize>inChannels) << 2;
+  const dxRowBytes = <usize>paddedWidth * pixel;
+  memory.fill(dxp, 0, <usize>(batch * paddedHeight) * dxRowBytes);
+  const dyPixel = (<usize>outChannels) << 2;
+  setGeometry(dyPixel, dyPixel, <usize>outWidth * dyPixel, outWidth);
+  setForwardOutput(<usize>strideWidth * pixel, <usize>strideHeight * dxRowBytes, pixel);
+  const rowsPerBlock = max(1, min(outHeight, 1024 / (outWidth * outChannels)));
+  for (let n = 0; n < batch; n++) {
+    for (let oy = 0; oy < outHeight; oy += rowsPerBlock) {
+      setBlockRows(min(rowsPerBlock, outHeight - oy));
+      const dyBlock = dy + <usize>((n * outHeight + oy) * outWidth) * dyPixel;
+      const dxLine = dxp + <usize>(n * paddedHeight + oy * strideHeight) * dxRowBytes;
+      for (let c = 0; c < inChannels; ) {
+        const left = inChannels - c;
+        const tileWidth = left >= 16 ? 16 : left >= 8 ? 8 : 4;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const out = dxLine + <usize>kh * dxRowBytes + <usize>kw * pixel + ((<usize>c) << 2);
+            const wAt =
+              wt + <usize>((kh * filterWidth + kw) * outChannels) * pixel + ((<usize>c) << 2);
+            runTiles(FORWARD, tileWidth, dyBlock, out, wAt, outChannels);
+          }
+        }
+        c += tileWidth;
+      }
+    }
+  }
+}
+
+/**
  * Covers `count` contiguous rows of w (and of the patch from x) with tiles `width` channels
  * wide: as many rows per tile as the registers hold, then smaller tiles for what is left.
  */
@@ -186,7 +250,7 @@ function runTiles(kind: i32, width: i32, x: usize, a: usize, w: usize, count: i3
 /** One tile of `rows` rows from row j, `width` channels wide. */
 function tile(kind: i32, width: i32, rows: i32, x: usize, a: usize, w: usize, j: i32): void {
   const at = x + ((<usize>j) << 2);
-  const wAt = w + <usize>j * channelBytes;
+  const wAt = w + <usize>j * (kind === FORWARD ? wRowBytes : channelBytes);
   if (kind === FORWARD) {
     if (width === 16) {
       if (rows === 2) forwardTile16x2(at, a, wAt);

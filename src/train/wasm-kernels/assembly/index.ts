@@ -4,7 +4,9 @@
 
 export { adamStep } from './adam';
 export { addInto } from './add-into';
-export { conv2dFilterGrad, conv2dForward } from './conv2d';
+export { batchNormBackward, batchNormForward } from './batch-norm';
+export { conv2dBackpropInput, conv2dFilterGrad, conv2dForward } from './conv2d';
+export { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise';
 export { maxPool2x2Grad } from './max-pool-grad';
-export { padNhwc } from './pad';
+export { copyRuns, cropNhwc, padNhwc } from './pad';
 export { reluGrad } from './relu-grad';
