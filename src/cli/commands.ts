@@ -24,6 +24,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'train the MLP baseline on this backend and data and store its accuracy for task 3.3',
     load: async () => (await import('./commands/calibrate.js')).command,
   },
+  import: {
+    summary: 'turn a model exported from PyTorch (torch.onnx.export) into a submission file',
+    load: async () => (await import('./commands/import.js')).command,
+  },
   pipeline: {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,
