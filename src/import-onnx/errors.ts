@@ -10,7 +10,7 @@ export class OnnxImportError extends Error {
 
   constructor(message: string, node?: NodeRef) {
     super(node ? `${describeNode(node)}: ${message}` : message);
-    this.node = node;
+    this.node = node ? nodeRef(node) : undefined;
   }
 }
 
@@ -18,4 +18,9 @@ export class OnnxImportError extends Error {
 export function describeNode(node: NodeRef): string {
   const name = node.name ? ` "${node.name}"` : '';
   return `ONNX node #${node.index}${name} (${node.opType})`;
+}
+
+/** Just the node's identity, without its inputs and attributes: what messages and JSON carry. */
+export function nodeRef(node: NodeRef): NodeRef {
+  return { index: node.index, name: node.name, opType: node.opType };
 }

@@ -5,7 +5,7 @@
 
 import { DEFAULT_RUBRIC } from '../rubric/default-rubric.js';
 import { pointer } from '../spec/pointer.js';
-import { describeNode, OnnxImportError } from './errors.js';
+import { describeNode, nodeRef, OnnxImportError } from './errors.js';
 import { mapGraph, PRESERVE_EXPORT } from './map.js';
 import { readOnnxModel } from './read.js';
 import type {
@@ -16,7 +16,7 @@ import type {
   ImportResult,
 } from './types.js';
 
-export { describeNode, OnnxImportError } from './errors.js';
+export { describeNode, nodeRef, OnnxImportError } from './errors.js';
 export { PRESERVE_EXPORT, SUPPORTED_LAYERS } from './map.js';
 export type * from './types.js';
 
@@ -73,7 +73,7 @@ function convert(bytes: Uint8Array, options: ImportOptions): ImportResult {
     }
     notes.push({
       level: 'warning',
-      node: firstFolded,
+      node: nodeRef(firstFolded),
       message: `${describeNode(firstFolded)}: ${why} The folded convolutions were kept as they are, as asked. ${fix}.`,
     });
   }

@@ -25,7 +25,7 @@ import {
   StaticValues,
   stringAttribute,
 } from './constants.js';
-import { describeNode, OnnxImportError } from './errors.js';
+import { describeNode, nodeRef, OnnxImportError } from './errors.js';
 import type { ImportNote, OnnxGraph, OnnxNode } from './types.js';
 
 /** What the format offers, for messages about what it does not. */
@@ -57,7 +57,7 @@ const UNSUPPORTED_HINTS: Record<string, string> = {
   Upsample: 'upsampling (nn.Upsample, F.interpolate) is not in the submission format',
   ConvTranspose: 'transposed convolutions (nn.ConvTranspose2d) are not in the submission format',
   Concat: 'concatenating tensors (torch.cat) is not in the submission format',
-  Pad: "padding as a layer of its own (nn.ZeroPad2d, F.pad, or a Conv2d padding_mode other than 'zeros') is not in the submission format; pad inside Conv2d with padding=",
+  Pad: "padding as a layer of its own (nn.ZeroPad2d, F.pad, or a Conv2d padding_mode other than 'zeros') is not in the submission format; pad inside Conv2d instead, with its padding argument",
   Softmax:
     'the network must end with raw logits: the grader applies the softmax in its cross-entropy loss, as nn.CrossEntropyLoss does; remove the softmax before exporting',
   LogSoftmax:
@@ -77,6 +77,59 @@ const UNSUPPORTED_HINTS: Record<string, string> = {
     'squeezing dimensions is not in the submission format; flatten with nn.Flatten() or torch.flatten(x, 1)',
   Unsqueeze: 'adding dimensions is not in the submission format',
 };
+
+/** Ops the mapper reads, alone or as parts of a pattern (Mul, Div, Erf: SiLU and GELU). */
+const MAPPED_OPS = new Set([
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Mul',
+  'Div',
+  'Erf',
+  'Relu',
+  'LeakyRelu',
+  'Elu',
+  'Sigmoid',
+  'Tanh',
+  'Gelu',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'ReduceMean',
+  'Flatten',
+  'Reshape',
+  'BatchNormalization',
+  'Dropout',
+  'Identity',
+  'Pad',
+]);
+
+/** Ops that move data around rather than compute a layer: reported after the ones that do. */
+const REARRANGING_OPS = new Set([
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Gather',
+  'Slice',
+  'Split',
+  'Expand',
+  'Tile',
+  'Cast',
+]);
+
+/** An activation PyTorch exported as several nodes; `nodes` ends with the one that outputs it. */
+interface Activation {
+  type: 'SiLU' | 'GELU';
+  nodes: OnnxNode[];
+}
+
+/** Where a branch starts: a node reading the tensor, or a multi-node activation. */
+type Start = { node: OnnxNode } | { activation: Activation };
+
+function startNode(start: Start): OnnxNode {
+  return 'node' in start ? start.node : (start.activation.nodes[0] as OnnxNode);
+}
 
 interface Step {
   layers: Layer[];
@@ -126,6 +179,8 @@ class GraphMapper {
   }
 
   run(): MappedGraph {
+    this.refuseUnmappedOps();
+    this.requireOneOutput();
     const input = this.input();
     const { shape, prefix } = this.inputShape(input.name, input.dims);
     const end = this.walk(input.name, shape, undefined);
@@ -153,6 +208,28 @@ class GraphMapper {
       });
     }
     return { layers: [...prefix, ...end.layers], notes: this.notes, foldedConvs: this.foldedConvs };
+  }
+
+  /**
+   * Ops with no layer at all are reported before the structure is followed: the student learns
+   * about the LSTM itself, not about the reshape in front of it. Layer-like ops come first.
+   */
+  private refuseUnmappedOps(): void {
+    const unmapped = this.graph.nodes.filter(
+      (n) =>
+        !MAPPED_OPS.has(n.opType) &&
+        !SHAPE_OPS.has(n.opType) &&
+        this.values.dynamicInputs(n).length > 0,
+    );
+    const primary = unmapped.find((n) => !REARRANGING_OPS.has(n.opType)) ?? unmapped[0];
+    if (!primary) return;
+    const others = new Map<string, OnnxNode>();
+    for (const node of unmapped) {
+      if (node.opType !== primary.opType && !others.has(node.opType)) others.set(node.opType, node);
+    }
+    const also = [...others.values()].map((n) => `${n.opType} (#${n.index})`).join(', ');
+    const more = others.size === 0 ? '' : `. The model also uses ops the format lacks: ${also}`;
+    throw new OnnxImportError(`${unsupportedReason(primary)}${more}`, primary);
   }
 
   private input(): { name: string; dims: (number | string)[] | undefined } {
@@ -192,7 +269,7 @@ class GraphMapper {
     );
   }
 
-  private checkOutput(tensor: string): void {
+  private requireOneOutput(): void {
     const outputs = this.graph.outputs;
     if (outputs.length !== 1) {
       const names = outputs.map((o) => `"${o.name}"`).join(', ');
@@ -200,7 +277,10 @@ class GraphMapper {
         `the model has ${outputs.length} outputs (${names}); a submission's network returns one tensor, the 10 logits`,
       );
     }
-    const [output] = outputs as [(typeof outputs)[0]];
+  }
+
+  private checkOutput(tensor: string): void {
+    const [output] = this.graph.outputs as [(typeof this.graph.outputs)[0]];
     if (output.name !== tensor) {
       const producer = this.values.producers.get(output.name);
       const where = producer ? ` (made by ${describeNode(producer)})` : '';
@@ -214,33 +294,57 @@ class GraphMapper {
     return this.users.get(tensor) ?? [];
   }
 
+  /**
+   * Where the data goes from `tensor`: its reading nodes, with the two nodes of an activation
+   * PyTorch exports as a subgraph (SiLU, GELU) taken together as one start.
+   */
+  private startsFrom(tensor: string): Start[] {
+    const users = [...this.usersOf(tensor)];
+    const starts: Start[] = [];
+    while (users.length > 0) {
+      const node = users.shift() as OnnxNode;
+      const partnerIndex = users.findIndex((u) => this.matchActivation(tensor, node, u));
+      const partner = users[partnerIndex];
+      if (partner) {
+        users.splice(partnerIndex, 1);
+        starts.push({ activation: this.matchActivation(tensor, node, partner) as Activation });
+      } else {
+        starts.push({ node });
+      }
+    }
+    return starts;
+  }
+
   /** Follows the chain from `tensor` (through `first` when given) until it joins or ends. */
-  private walk(tensor: string, shape: Shape, first: OnnxNode | undefined): WalkEnd {
+  private walk(tensor: string, shape: Shape, first: Start | undefined): WalkEnd {
     const layers: Layer[] = [];
     let step: Step = { layers, tensor, shape };
-    let next = first ? [first] : this.usersOf(tensor);
+    let next = first ? [first] : this.startsFrom(tensor);
     for (;;) {
       this.shapes.set(step.tensor, step.shape);
       const [a, b, third] = next;
       if (a === undefined) return { ...step, layers, merge: undefined };
       let made: Step;
       if (b === undefined) {
-        if (this.values.dynamicInputs(a).length >= 2) return { ...step, layers, merge: a };
-        made = this.mapNode(a, step.shape);
+        if ('activation' in a) {
+          made = this.applyActivation(a.activation, step.shape);
+        } else if (this.values.dynamicInputs(a.node).length >= 2) {
+          return { ...step, layers, merge: a.node };
+        } else {
+          made = this.mapNode(a.node, step.shape);
+        }
       } else if (third === undefined) {
-        made =
-          this.fanOutActivation(step.tensor, step.shape, a, b) ??
-          this.residual(step.tensor, step.shape, a, b);
+        made = this.residual(step.tensor, step.shape, a, b);
       } else {
-        const list = next.map((n) => describeNode(n)).join(', ');
+        const list = next.map((n) => describeNode(startNode(n))).join(', ');
         throw new OnnxImportError(
-          `its input "${step.tensor}" feeds ${next.length} nodes (${list}); in the submission format a tensor feeds one layer, or two branches that are added back together (a residual block)`,
-          third,
+          `its input "${step.tensor}" feeds ${next.length} layers (${list}); in the submission format a tensor feeds one layer, or two branches that are added back together (a residual block)`,
+          startNode(third),
         );
       }
       layers.push(...made.layers);
       step = { layers, tensor: made.tensor, shape: made.shape };
-      next = this.usersOf(step.tensor);
+      next = this.startsFrom(step.tensor);
     }
   }
 
@@ -316,18 +420,11 @@ class GraphMapper {
         return single(this.dropout(node));
       case 'Identity':
         return single(undefined);
+      case 'Pad':
+        return this.pad(node, shape);
       default:
-        throw this.unsupported(node);
+        throw new OnnxImportError(unsupportedReason(node), node);
     }
-  }
-
-  private unsupported(node: OnnxNode): OnnxImportError {
-    const hint = UNSUPPORTED_HINTS[node.opType];
-    const arithmetic = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt'].includes(node.opType)
-      ? `arithmetic on the activations (${node.opType}) other than adding a residual branch is not in the submission format`
-      : undefined;
-    const why = hint ?? arithmetic ?? `${node.opType} has no counterpart in the submission format`;
-    return new OnnxImportError(`${why}. The format supports ${SUPPORTED_LAYERS}`, node);
   }
 
   /** What the validator's shape inference makes of the layers; checked against the file's own shape. */
@@ -579,6 +676,35 @@ class GraphMapper {
     return layer;
   }
 
+  /**
+   * PyTorch 1.13 exports AvgPool2d as a zero Pad followed by an unpadded AveragePool, so that
+   * the padding counts in the average (count_include_pad=True): that pair is one AvgPool2d.
+   */
+  private pad(node: OnnxNode, shape: Shape): Step {
+    const pads =
+      intsAttribute(node, 'pads') ??
+      (this.hasInput(node, 1) ? this.values.valueOf(node.inputs[1] ?? '') : undefined);
+    const mode = stringAttribute(node, 'mode') ?? 'constant';
+    const fill = this.hasInput(node, 2) ? this.values.scalarOf(node.inputs[2] ?? '') : 0;
+    const refuse = (): OnnxImportError => new OnnxImportError(unsupportedReason(node), node);
+    if (!pads || pads.length !== 8 || mode !== 'constant' || fill !== 0) throw refuse();
+    const [n0, c0, top, left, n1, c1, bottom, right] = pads;
+    if (n0 || c0 || n1 || c1 || top !== bottom || left !== right) throw refuse();
+    this.visited.add(node);
+    const out = node.outputs[0] ?? '';
+    if (!top && !left) {
+      return { layers: [], tensor: out, shape: this.shapeAfter(node, [], shape, out) };
+    }
+    const [pool, other] = this.usersOf(out);
+    const poolPads = pool ? (intsAttribute(pool, 'pads') ?? [0, 0, 0, 0]) : [];
+    if (pool?.opType !== 'AveragePool' || other || poolPads.some((p) => p !== 0)) throw refuse();
+    this.visited.add(pool);
+    const layer = this.pool(pool);
+    layer.padding = collapse([top ?? 0, left ?? 0]);
+    const to = pool.outputs[0] ?? '';
+    return { layers: [layer], tensor: to, shape: this.shapeAfter(pool, [layer], shape, to) };
+  }
+
   /** x.mean((2, 3)) over a C×H×W tensor: global average pooling, flattened unless keepdim. */
   private reduceMean(node: OnnxNode, shape: Shape): Step {
     const axes =
@@ -632,7 +758,7 @@ class GraphMapper {
     if (Math.abs(eps - TORCH_BN_EPS) > 1e-9) {
       this.notes.push({
         level: 'warning',
-        node,
+        node: nodeRef(node),
         message: `${describeNode(node)}: BatchNorm eps is ${roundFloat32(eps)}; the submission format has no eps, and the grader uses PyTorch's default 1e-5.`,
       });
     }
@@ -640,7 +766,7 @@ class GraphMapper {
     if (momentum !== undefined && Math.abs(momentum - 0.9) > 1e-6) {
       this.notes.push({
         level: 'warning',
-        node,
+        node: nodeRef(node),
         message: `${describeNode(node)}: BatchNorm momentum is ${roundFloat32(1 - momentum)} in PyTorch's terms; the submission format has no momentum, and the grader uses PyTorch's default 0.1.`,
       });
     }
@@ -664,13 +790,9 @@ class GraphMapper {
   /**
    * Activations PyTorch 1.x exports as small subgraphs that read their input twice:
    * SiLU as x * Sigmoid(x), GELU (before opset 20) as x * 0.5 * (1 + Erf(x / √2)).
+   * `a` and `b` are two nodes reading `tensor`; nothing is changed.
    */
-  private fanOutActivation(
-    tensor: string,
-    shape: Shape,
-    a: OnnxNode,
-    b: OnnxNode,
-  ): Step | undefined {
+  private matchActivation(tensor: string, a: OnnxNode, b: OnnxNode): Activation | undefined {
     const only = (t: string): OnnxNode | undefined => {
       const list = this.usersOf(t);
       return list.length === 1 ? list[0] : undefined;
@@ -683,18 +805,13 @@ class GraphMapper {
         const v = this.values.isStatic(i) ? this.values.scalarOf(i) : undefined;
         return v !== undefined && Math.abs(v - expected) < 1e-4;
       });
-    const finish = (type: 'SiLU' | 'GELU', nodes: OnnxNode[], last: OnnxNode): Step => {
-      for (const n of nodes) this.visited.add(n);
-      const layers: Layer[] = [{ type }];
-      return { layers, tensor: out(last), shape: this.shapeAfter(last, layers, shape, out(last)) };
-    };
     for (const [first, second] of [
       [a, b],
       [b, a],
     ] as const) {
       if (first.opType === 'Sigmoid' && second.opType === 'Mul') {
         if (reads(second, tensor, out(first)) && only(out(first)) === second) {
-          return finish('SiLU', [first, second], second);
+          return { type: 'SiLU', nodes: [first, second] };
         }
       }
       const scaled =
@@ -706,21 +823,30 @@ class GraphMapper {
       if (!erf || plusOne?.opType !== 'Add' || !constant(plusOne, 1)) continue;
       const bracket = out(plusOne);
       const next = only(out(second));
-      if (reads(second, tensor, bracket) && next?.opType === 'Mul' && constant(next, 0.5)) {
-        return finish('GELU', [first, erf, plusOne, second, next], next);
-      }
-      if (constant(second, 0.5) && next?.opType === 'Mul' && reads(next, out(second), bracket)) {
-        return finish('GELU', [first, erf, plusOne, second, next], next);
+      const halfLast =
+        reads(second, tensor, bracket) && next?.opType === 'Mul' && constant(next, 0.5);
+      const halfFirst =
+        constant(second, 0.5) && next?.opType === 'Mul' && reads(next, out(second), bracket);
+      if (next && (halfLast || halfFirst)) {
+        return { type: 'GELU', nodes: [first, erf, plusOne, second, next] };
       }
     }
     return undefined;
   }
 
+  private applyActivation(activation: Activation, shape: Shape): Step {
+    for (const n of activation.nodes) this.visited.add(n);
+    const last = activation.nodes[activation.nodes.length - 1] as OnnxNode;
+    const to = last.outputs[0] ?? '';
+    const layers: Layer[] = [{ type: activation.type }];
+    return { layers, tensor: to, shape: this.shapeAfter(last, layers, shape, to) };
+  }
+
   /** Two branches from one tensor, joined again by an Add: Residual(body, shortcut). */
-  private residual(tensor: string, shape: Shape, a: OnnxNode, b: OnnxNode): Step {
-    const branch = (start: OnnxNode): WalkEnd =>
-      this.values.dynamicInputs(start).length >= 2 && start.inputs.includes(tensor)
-        ? { layers: [], tensor, shape, merge: start }
+  private residual(tensor: string, shape: Shape, a: Start, b: Start): Step {
+    const branch = (start: Start): WalkEnd =>
+      'node' in start && this.values.dynamicInputs(start.node).length >= 2
+        ? { layers: [], tensor, shape, merge: start.node }
         : this.walk(tensor, shape, start);
     const first = branch(a);
     const second = branch(b);
@@ -731,7 +857,7 @@ class GraphMapper {
       );
       throw new OnnxImportError(
         `the two branches that start from its input "${tensor}" do not meet again at one node (one reaches ${ends[0]}, the other ${ends[1]}); the submission format only has branches that are added back together (a residual block)`,
-        a.index < b.index ? a : b,
+        startNode(a).index < startNode(b).index ? startNode(a) : startNode(b),
       );
     }
     this.visited.add(merge);
@@ -766,6 +892,16 @@ class GraphMapper {
     const to = merge.outputs[0] ?? '';
     return { layers: [layer], tensor: to, shape: this.shapeAfter(merge, [layer], shape, to) };
   }
+}
+
+/** Why a node has no layer, and what the format has instead. */
+function unsupportedReason(node: OnnxNode): string {
+  const hint = UNSUPPORTED_HINTS[node.opType];
+  const arithmetic = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt'].includes(node.opType)
+    ? `arithmetic on the activations (${node.opType}) other than adding a residual branch is not in the submission format`
+    : undefined;
+  const why = hint ?? arithmetic ?? `${node.opType} has no counterpart in the submission format`;
+  return `${why}. The format supports ${SUPPORTED_LAYERS}`;
 }
 
 function pairAttribute(node: OnnxNode, name: string): [number, number] | undefined {
