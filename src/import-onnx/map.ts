@@ -192,7 +192,8 @@ class GraphMapper {
     }
     this.checkOutput(end.tensor);
     const stray = this.graph.nodes.find(
-      (n) => !this.visited.has(n) && this.values.dynamicInputs(n).length > 0,
+      (n) =>
+        !this.visited.has(n) && !SHAPE_OPS.has(n.opType) && this.values.dynamicInputs(n).length > 0,
     );
     if (stray) {
       throw new OnnxImportError(
@@ -687,7 +688,7 @@ class GraphMapper {
     const mode = stringAttribute(node, 'mode') ?? 'constant';
     const fill = this.hasInput(node, 2) ? this.values.scalarOf(node.inputs[2] ?? '') : 0;
     const refuse = (): OnnxImportError => new OnnxImportError(unsupportedReason(node), node);
-    if (!pads || pads.length !== 8 || mode !== 'constant' || fill !== 0) throw refuse();
+    if (pads?.length !== 8 || mode !== 'constant' || fill !== 0) throw refuse();
     const [n0, c0, top, left, n1, c1, bottom, right] = pads;
     if (n0 || c0 || n1 || c1 || top !== bottom || left !== right) throw refuse();
     this.visited.add(node);
