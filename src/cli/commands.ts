@@ -32,4 +32,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,
   },
+  students: {
+    summary: "issue, list and revoke students' personal tokens (add, import, list, revoke)",
+    load: async () => (await import('./commands/students.js')).command,
+  },
+  serve: {
+    summary: "serve the students' page and API on 127.0.0.1, grading in this process",
+    load: async () => (await import('./commands/serve.js')).command,
+  },
 };

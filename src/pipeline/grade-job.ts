@@ -30,6 +30,8 @@ export interface GradeJobDeps {
   selectBackend?: () => Promise<BackendInfo>;
   rubric?: Rubric;
   log?: Logger;
+  /** Training progress within each experiment (the local student service shows the epoch). */
+  onProgress?: GradeDeps['onProgress'];
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runGradeJob(request: GradeJobRequest, deps: GradeJobDeps):
           lastWritten = written;
         },
         onEvent: (event) => log({ ...event }),
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       },
     );
     log({ event: 'graded', resultKey: request.result.key, score: result.score });

@@ -58,6 +58,11 @@ export interface Rubric {
     max_name_length: number;
     max_macs_per_image: number;
   };
+  /** The student service (page and API); absent means its defaults. */
+  service?: {
+    /** Graded submissions a student may make in any rolling 24 hours (default 10). */
+    submissions_per_day: number;
+  };
 }
 
 /** Per-task settings; the fields beyond number/name/points belong to that task's check. */

@@ -3,10 +3,8 @@ import type { Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
+import { keyProblem, TEMP_PREFIX } from './key-grammar.js';
 import type { ObjectStore } from './types.js';
-
-/** Temporary files of writes in flight; never listed as objects. */
-const TEMP_PREFIX = '.autograder-tmp-';
 
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
@@ -24,18 +22,11 @@ export class FileSystemObjectStore implements ObjectStore {
     this.root = path.resolve(root);
   }
 
-  /** The file behind a key, refusing keys that would leave the root. */
+  /** The file behind a key, refusing keys outside the one key grammar (see key-grammar.ts). */
   pathOf(key: string): string {
-    if (key === '' || key.endsWith('/')) throw new InvalidKeyError(key, 'it names no object');
-    if (key.startsWith('/')) throw new InvalidKeyError(key, 'keys are relative');
-    const parts = key.split('/');
-    if (parts.some((part) => part === '' || part === '.' || part === '..')) {
-      throw new InvalidKeyError(key, 'empty, "." and ".." segments are not allowed');
-    }
-    if (parts.some((part) => part.startsWith(TEMP_PREFIX) || part.includes('\\'))) {
-      throw new InvalidKeyError(key, `segments may not contain "\\" or start with ${TEMP_PREFIX}`);
-    }
-    return path.join(this.root, ...parts);
+    const problem = keyProblem(key);
+    if (problem !== undefined) throw new InvalidKeyError(key, problem);
+    return path.join(this.root, ...key.split('/'));
   }
 
   async get(key: string, options: { maxBytes?: number } = {}): Promise<Uint8Array | undefined> {

@@ -1,5 +1,6 @@
 export { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
 export { FileSystemObjectStore } from './fs-store.js';
+export { KEY_LIMITS, keyBytes, keyProblem } from './key-grammar.js';
 export {
   createLoopbackS3Client,
   LOOPBACK_CREDENTIALS,

@@ -1,0 +1,618 @@
+import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
+import type { ExperimentRecord, ResultFile } from '../../rubric/types.js';
+import { summarizeSubmission } from '../../spec/index.js';
+import type { SpecError } from '../../spec/types.js';
+import type { SummaryTable } from '../../spec/validate.js';
+import {
+  call,
+  type Progress,
+  type Quota,
+  type Status,
+  type SubmissionDetail,
+  type SubmissionRow,
+} from './api-client.js';
+import { lineChart } from './chart.js';
+import { byId, count, el, percent, replaceChildren, when } from './dom.js';
+
+const TOKEN_KEY = 'cifar10-autograder.token';
+const POLL_MS = 1000;
+const rubric = DEFAULT_RUBRIC;
+
+let token: string | null = null;
+let quota: Quota | null = null;
+/** The checked file's bytes when it is valid, ready to send. */
+let pending: { name: string; bytes: Uint8Array } | null = null;
+/** Which submission is open; a newer open stops the older one's polling. */
+let openGeneration = 0;
+let openId: string | null = null;
+
+function start(): void {
+  byId('noscript').hidden = true;
+  byId('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void signIn();
+  });
+  byId('forget').addEventListener('click', signOut);
+  const input = byId<HTMLInputElement>('file');
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file) void checkFile(file);
+  });
+  setUpDrop();
+  byId('submit').addEventListener('click', () => void submit());
+  token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) void enter();
+  else showSignIn();
+}
+
+function showSignIn(message = ''): void {
+  byId('sign-in').hidden = false;
+  byId('app').hidden = true;
+  byId('who').hidden = true;
+  byId('forget').hidden = true;
+  byId('token-error').textContent = message;
+  byId<HTMLInputElement>('token').focus();
+}
+
+async function signIn(): Promise<void> {
+  const value = byId<HTMLInputElement>('token').value.trim();
+  if (!/^agt_[A-Za-z0-9_-]{43}$/.test(value)) {
+    byId('token-error').textContent =
+      'That is not a token: it should start with agt_ followed by 43 letters, digits, "-" or "_".';
+    byId<HTMLInputElement>('token').focus();
+    return;
+  }
+  token = value;
+  await enter(true);
+}
+
+function signOut(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  token = null;
+  openGeneration += 1;
+  byId<HTMLInputElement>('token').value = '';
+  showSignIn();
+}
+
+/** Loads the student's history and quota; a refused token goes back to the sign-in form. */
+async function enter(fromForm = false): Promise<void> {
+  if (!token) return;
+  const answer = await call<{ student: string; quota: Quota; submissions: SubmissionRow[] }>(
+    token,
+    'GET',
+    '/api/submissions',
+  );
+  if (answer.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    token = null;
+    showSignIn(answer.body.error ?? 'That token was not accepted.');
+    return;
+  }
+  if (answer.status !== 200) {
+    showSignIn(answer.body.error ?? `The service answered ${answer.status}.`);
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  byId('sign-in').hidden = true;
+  byId('app').hidden = false;
+  const who = byId('who');
+  who.textContent = `Signed in as ${answer.body.student}`;
+  who.hidden = false;
+  byId('forget').hidden = false;
+  showQuota(answer.body.quota);
+  showHistory(answer.body.submissions);
+  if (fromForm) byId<HTMLInputElement>('file').focus();
+}
+
+async function refreshHistory(): Promise<void> {
+  if (!token) return;
+  const answer = await call<{ quota: Quota; submissions: SubmissionRow[] }>(
+    token,
+    'GET',
+    '/api/submissions',
+  );
+  if (answer.status === 200) {
+    showQuota(answer.body.quota);
+    showHistory(answer.body.submissions);
+  }
+}
+
+function showQuota(next: Quota): void {
+  quota = next;
+  const node = byId('quota');
+  const used = `You have used ${next.used} of ${next.limit} submissions in the last 24 hours`;
+  if (next.remaining > 0) {
+    node.textContent = `${used}; ${next.remaining} left.`;
+    node.classList.remove('full');
+  } else {
+    const frees = next.resets_at ? ` The next one frees at ${when(next.resets_at)}.` : '';
+    node.textContent = `${used}: none left.${frees}`;
+    node.classList.add('full');
+  }
+  updateSubmitButton();
+}
+
+function updateSubmitButton(): void {
+  byId<HTMLButtonElement>('submit').disabled = !pending || (quota !== null && quota.remaining <= 0);
+}
+
+// --- Checking a file in the browser -------------------------------------------------------
+
+function setUpDrop(): void {
+  const drop = byId('drop');
+  // A file dropped outside the box must not navigate away from the page.
+  window.addEventListener('dragover', (event) => event.preventDefault());
+  window.addEventListener('drop', (event) => event.preventDefault());
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void checkFile(file);
+  });
+}
+
+async function checkFile(file: File): Promise<void> {
+  pending = null;
+  updateSubmitButton();
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const { result, tables } = summarizeSubmission(bytes, rubric);
+  const check = byId('check');
+  const message = byId('submit-message');
+  if (!result.valid) {
+    replaceChildren(
+      check,
+      el(
+        'div',
+        { class: 'verdict bad' },
+        el('strong', {}, `${file.name} has ${plural(result.errors.length, 'problem')}.`),
+        ' Nothing was sent. Fix them and choose the file again.',
+      ),
+      errorList(result.errors),
+      ...tables
+        .filter((t) => t.layers.length > 0)
+        .map((t) => layerTable(t, result.errors.length > 0)),
+    );
+    message.textContent = `${file.name}: ${plural(result.errors.length, 'problem')} found; nothing was sent.`;
+    return;
+  }
+  pending = { name: file.name, bytes };
+  const final = result.submission.final;
+  replaceChildren(
+    check,
+    el(
+      'div',
+      { class: 'verdict ok' },
+      el('strong', {}, `${file.name} is valid.`),
+      ` ${plural(result.experiments.length, 'experiment')}; "${final}" is graded as your final network.`,
+    ),
+    budgetTable(tables, final),
+    ...tables.map((t) => layerTable(t, false, t.name === final)),
+  );
+  message.textContent = `${file.name} is valid and ready to submit.`;
+  updateSubmitButton();
+}
+
+function errorList(errors: SpecError[]): HTMLElement {
+  return el(
+    'ul',
+    { class: 'errors', 'aria-label': 'Problems' },
+    ...errors.map((error) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'path' }, error.path === '' ? '(the whole file)' : error.path),
+        ' ',
+        error.message,
+      ),
+    ),
+  );
+}
+
+function budgetTable(tables: SummaryTable[], final: string): HTMLElement {
+  const maxParams = rubric.budget.max_params_exclusive;
+  const maxMacs = rubric.limits.max_macs_per_image;
+  return el(
+    'table',
+    { id: 'budget' },
+    el(
+      'caption',
+      {},
+      `Budget: fewer than ${count(maxParams)} parameters (the MLP baseline's), ${count(maxMacs)} MACs per image at most, ${rubric.training.epochs} epochs (fixed)`,
+    ),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'experiment'),
+        el('th', { scope: 'col', class: 'num' }, 'parameters'),
+        el('th', { scope: 'col', class: 'num' }, 'of budget'),
+        el('th', { scope: 'col', class: 'num' }, 'MACs per image'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...tables.map((t) =>
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row' }, t.name === final ? `${t.name} (final)` : t.name),
+          el('td', { class: 'num' }, count(t.params)),
+          el('td', { class: 'num' }, `${((100 * t.params) / maxParams).toFixed(1)}%`),
+          el('td', { class: 'num' }, count(t.macs)),
+        ),
+      ),
+    ),
+  );
+}
+
+function layerTable(table: SummaryTable, partial: boolean, final = false): HTMLElement {
+  return el(
+    'table',
+    { class: 'layers' },
+    el(
+      'caption',
+      {},
+      `Experiment "${table.name}"${final ? ' (final)' : ''}: layer by layer${partial || !table.complete ? ' (up to the first error)' : ''}`,
+    ),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'layer'),
+        el('th', { scope: 'col' }, 'output shape'),
+        el('th', { scope: 'col', class: 'num' }, 'parameters'),
+        el('th', { scope: 'col', class: 'num' }, 'MACs'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...table.layers.map((row) =>
+        el(
+          'tr',
+          row.depth > 0 ? { class: 'nested' } : {},
+          el('td', { title: row.path }, `${'· '.repeat(row.depth)}${row.type}`),
+          el('td', {}, row.outputShape.join(' × ')),
+          el('td', { class: 'num' }, row.params === 0 ? '—' : count(row.params)),
+          el('td', { class: 'num' }, row.macs === 0 ? '—' : count(row.macs)),
+        ),
+      ),
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, 'total'),
+        el('td', {}, table.outputShape.join(' × ')),
+        el('td', { class: 'num' }, count(table.params)),
+        el('td', { class: 'num' }, count(table.macs)),
+      ),
+    ),
+  );
+}
+
+// --- Submitting and following a submission -------------------------------------------------
+
+async function submit(): Promise<void> {
+  if (!token || !pending) return;
+  const button = byId<HTMLButtonElement>('submit');
+  const message = byId('submit-message');
+  button.disabled = true;
+  message.textContent = `Sending ${pending.name}…`;
+  const answer = await call<{ id: string; quota: Quota; errors?: SpecError[] }>(
+    token,
+    'POST',
+    '/api/submissions',
+    pending.bytes,
+  );
+  switch (answer.status) {
+    case 201:
+      message.textContent = `${pending.name} was submitted and is queued for grading.`;
+      pending = null;
+      showQuota(answer.body.quota);
+      await openSubmission(answer.body.id, true);
+      await refreshHistory();
+      return;
+    case 400:
+      pending = null;
+      message.textContent = 'The service found problems with the file; nothing was graded.';
+      replaceChildren(byId('check'), errorList(answer.body.errors ?? []));
+      break;
+    case 401:
+      signOut();
+      byId('token-error').textContent = answer.body.error ?? 'Your token was not accepted.';
+      return;
+    case 429:
+      message.textContent = answer.body.error ?? 'You have no submissions left today.';
+      if ('quota' in answer.body && answer.body.quota) showQuota(answer.body.quota);
+      break;
+    default:
+      message.textContent = answer.body.error ?? `The service answered ${answer.status}.`;
+  }
+  updateSubmitButton();
+}
+
+async function openSubmission(id: string, focus: boolean): Promise<void> {
+  const generation = ++openGeneration;
+  openId = id;
+  byId('current').hidden = false;
+  replaceChildren(byId('result'));
+  byId('status').textContent = 'Loading…';
+  if (focus) byId('current-heading').focus();
+  markOpenRow();
+  let lastStatus: Status | null = null;
+  while (generation === openGeneration && token) {
+    const answer = await call<SubmissionDetail>(
+      token,
+      'GET',
+      `/api/submissions/${encodeURIComponent(id)}`,
+    );
+    if (generation !== openGeneration) return;
+    if (answer.status !== 200) {
+      byId('status').textContent = answer.body.error ?? `The service answered ${answer.status}.`;
+      return;
+    }
+    const detail = answer.body;
+    byId('current-heading').textContent = `Submission of ${when(detail.submitted_at)}`;
+    const text = statusText(detail);
+    if (byId('status').textContent !== text) byId('status').textContent = text;
+    renderResult(detail);
+    if (detail.status !== 'queued' && detail.status !== 'running') {
+      if (lastStatus !== null) await refreshHistory();
+      return;
+    }
+    lastStatus = detail.status;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function statusText(detail: SubmissionDetail): string {
+  const result = detail.result;
+  switch (detail.status) {
+    case 'queued':
+      return 'Queued: waiting for the grader.';
+    case 'running':
+      return `Running: ${progressText(detail.progress ?? null)}`;
+    case 'graded':
+      return `Graded: ${score(result)} points.`;
+    case 'rejected':
+      return 'Rejected: the file is not a valid submission (see below).';
+    case 'failed':
+      return `Grading failed: ${result?.extra_data.failure?.message ?? 'see below.'}`;
+  }
+}
+
+function progressText(progress: Progress | null): string {
+  if (!progress || progress.experiment === null) return 'training is starting.';
+  const of =
+    progress.experiments > 0
+      ? ` (${progress.experiment_index + 1} of ${progress.experiments})`
+      : '';
+  const epoch =
+    progress.epoch !== null && progress.epochs !== null
+      ? `, epoch ${progress.epoch} of ${progress.epochs}`
+      : '';
+  return `training experiment "${progress.experiment}"${of}${epoch}.`;
+}
+
+function score(result: ResultFile | null): string {
+  if (!result) return '—';
+  const max = result.tests.reduce((sum, t) => sum + t.max_score, 0);
+  return `${result.score} of ${max}`;
+}
+
+function renderResult(detail: SubmissionDetail): void {
+  const result = detail.result;
+  const node = byId('result');
+  if (!result) {
+    replaceChildren(node);
+    return;
+  }
+  const extra = result.extra_data;
+  const parts: Array<Node | null> = [];
+  if (extra.outcome === 'rejected') {
+    parts.push(el('h3', {}, 'Problems with the file'), errorList(extra.errors));
+  }
+  if (extra.failure) {
+    parts.push(el('div', { class: 'verdict bad' }, extra.failure.message));
+  }
+  if (extra.complete && extra.outcome !== 'rejected') {
+    parts.push(el('p', { class: 'score', id: 'score' }, `Score: ${score(result)}`));
+  }
+  if (result.tests.length > 0 && extra.outcome !== 'rejected') {
+    parts.push(tasksTable(result, extra.complete));
+  }
+  if (extra.experiments.length > 0) {
+    parts.push(experimentsTable(extra.experiments));
+    parts.push(curves(extra.experiments));
+  }
+  if (extra.dataset?.slice) {
+    parts.push(
+      el(
+        'p',
+        { class: 'help' },
+        `Graded on a slice of the data (${count(extra.dataset.train_images)} training, ${count(extra.dataset.test_images)} test images): a trial, not a grade.`,
+      ),
+    );
+  }
+  replaceChildren(node, ...parts);
+}
+
+function tasksTable(result: ResultFile, complete: boolean): HTMLElement {
+  return el(
+    'table',
+    { id: 'tasks' },
+    el(
+      'caption',
+      {},
+      complete ? 'Score per task' : 'Score per task so far (grading is still running)',
+    ),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'task'),
+        el('th', { scope: 'col', class: 'num' }, 'score'),
+        el('th', { scope: 'col' }, 'what the grader found'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...result.tests.map((test) =>
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row' }, `${test.number} ${test.name}`),
+          el('td', { class: 'num' }, `${test.score} / ${test.max_score}`),
+          el('td', {}, test.output),
+        ),
+      ),
+    ),
+  );
+}
+
+function experimentsTable(experiments: ExperimentRecord[]): HTMLElement {
+  return el(
+    'table',
+    { id: 'experiments' },
+    el('caption', {}, "Your reported figures against the grader's"),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'experiment'),
+        el('th', { scope: 'col' }, 'status'),
+        el('th', { scope: 'col', class: 'num' }, 'parameters: reported'),
+        el('th', { scope: 'col', class: 'num' }, 'true'),
+        el('th', { scope: 'col', class: 'num' }, 'test accuracy: reported'),
+        el('th', { scope: 'col', class: 'num' }, 'reproduced'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...experiments.map((e) =>
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row' }, e.final ? `${e.name} (final)` : e.name),
+          el(
+            'td',
+            {},
+            e.status === 'not_run'
+              ? 'not trained yet'
+              : e.message
+                ? `${e.status}: ${e.message}`
+                : e.status,
+          ),
+          el('td', { class: 'num' }, e.reported.params === null ? '—' : count(e.reported.params)),
+          el('td', { class: 'num' }, count(e.params)),
+          el('td', { class: 'num' }, percent(e.reported.test_accuracy)),
+          el('td', { class: 'num' }, percent(e.test_accuracy)),
+        ),
+      ),
+    ),
+  );
+}
+
+function curves(experiments: ExperimentRecord[]): HTMLElement {
+  const trained = experiments.filter((e) => e.epochs.length > 0);
+  if (trained.length === 0)
+    return el('p', { class: 'help' }, 'Training curves appear as experiments finish.');
+  return el(
+    'div',
+    { class: 'charts', id: 'curves' },
+    lineChart({
+      id: 'chart-loss',
+      title: 'Training loss',
+      yLabel: 'loss',
+      series: trained.map((e) => ({ name: e.name, values: e.epochs.map((p) => p.loss) })),
+      format: (v) => v.toFixed(2),
+    }),
+    lineChart({
+      id: 'chart-accuracy',
+      title: 'Training accuracy (%)',
+      yLabel: 'accuracy',
+      series: trained.map((e) => ({ name: e.name, values: e.epochs.map((p) => p.accuracy) })),
+      format: (v) => v.toFixed(1),
+    }),
+  );
+}
+
+// --- History --------------------------------------------------------------------------------
+
+function showHistory(rows: SubmissionRow[]): void {
+  const node = byId('history');
+  if (rows.length === 0) {
+    replaceChildren(node, el('p', { class: 'help' }, 'Nothing submitted yet.'));
+    return;
+  }
+  replaceChildren(
+    node,
+    el(
+      'table',
+      { id: 'history-table' },
+      el('caption', { class: 'sr-only' }, 'Your submissions, newest first'),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col' }, 'submitted'),
+          el('th', { scope: 'col' }, 'status'),
+          el('th', { scope: 'col', class: 'num' }, 'score'),
+          el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'open')),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        ...rows.map((row) => {
+          const open = el('button', { type: 'button', class: 'link', 'data-id': row.id }, 'Open');
+          open.setAttribute('aria-label', `Open the submission of ${when(row.submitted_at)}`);
+          open.addEventListener('click', () => void openSubmission(row.id, true));
+          return el(
+            'tr',
+            { 'data-id': row.id },
+            el('td', {}, when(row.submitted_at)),
+            el('td', {}, el('span', { class: `badge ${row.status}` }, row.status)),
+            el(
+              'td',
+              { class: 'num' },
+              row.score === null ? '—' : `${row.score} / ${row.max_score}`,
+            ),
+            el('td', {}, open),
+          );
+        }),
+      ),
+    ),
+  );
+  markOpenRow();
+}
+
+function markOpenRow(): void {
+  for (const row of document.querySelectorAll<HTMLTableRowElement>('#history-table tbody tr')) {
+    if (row.dataset.id === openId) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+start();

@@ -1,0 +1,159 @@
+/**
+ * The student service on one machine (`autograder serve`): the page and API on loopback, the
+ * stores as files under the state directory, and accepted submissions going through the same
+ * intake as on AWS, with jobs graded in this process one at a time. Not exported from
+ * ./index.ts: grading loads TensorFlow.js.
+ */
+import path from 'node:path';
+import type { Cifar10Dataset } from '../data/types.js';
+import type { GradeEvent } from '../grade/index.js';
+import { InProcessLauncher, type JobLauncher } from '../launch/index.js';
+import { buildPage, type PageAssets } from '../page/build.js';
+import { runGradeJob } from '../pipeline/grade-job.js';
+import { handleSubmission, type IntakeDeps } from '../pipeline/index.js';
+import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
+import { createFileSystemStateStore } from '../state/index.js';
+import { FileSystemObjectStore } from '../storage/index.js';
+import { FileSystemStudentsStore, TokenAuthenticator } from '../students/index.js';
+import type { BackendInfo } from '../train/types.js';
+import type { ApiDeps } from './api.js';
+import { type StudentServer, startStudentServer } from './http-server.js';
+import { RecordDesk } from './record-desk.js';
+import type { SubmissionProgress } from './types.js';
+
+/** Names the intake and jobs use for the two "buckets", both one directory here. */
+const LOCAL_BUCKETS = { submissions: 'local-submissions', results: 'local-results' } as const;
+
+export interface LocalServiceOptions {
+  /** Students under <state>/students, records under <state>/records, files under <state>/files. */
+  stateDir: string;
+  port: number;
+  loadData: () => Promise<Cifar10Dataset>;
+  selectBackend: () => Promise<BackendInfo>;
+  slice?: { limitTrain?: number; limitTest?: number };
+  /** Overrides the rubric's submissions per 24 hours. */
+  quota?: number;
+  rubric?: Rubric;
+  /** Lines for the terminal: submissions, jobs, errors. */
+  report?: (line: string) => void;
+  page?: PageAssets;
+  now?: () => number;
+}
+
+export interface LocalService extends StudentServer {
+  /** Settles once every job launched so far has finished. */
+  idle(): Promise<void>;
+}
+
+export function studentsDirOf(stateDir: string): string {
+  return path.join(stateDir, 'students');
+}
+
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const report = options.report ?? (() => {});
+  const rubric = options.rubric ?? DEFAULT_RUBRIC;
+  const files = new FileSystemObjectStore(path.join(options.stateDir, 'files'));
+  const students = new FileSystemStudentsStore(studentsDirOf(options.stateDir));
+  const storeFor = () => files;
+
+  // What the runner knows of each submission it holds, by result key.
+  const progress = new Map<string, SubmissionProgress | 'queued'>();
+  const running = new Set<Promise<number>>();
+  const runner = new InProcessLauncher(
+    async (request, jobId) => {
+      const key = request.result.key;
+      const live: SubmissionProgress = {
+        experiment: null,
+        experiment_index: 0,
+        experiments: 0,
+        epoch: null,
+        epochs: rubric.training.epochs,
+      };
+      progress.set(key, live);
+      report(`[${jobId}] grading ${request.submission.key}`);
+      try {
+        return await runGradeJob(request, {
+          storeFor,
+          loadData: options.loadData,
+          selectBackend: options.selectBackend,
+          rubric,
+          ...(options.slice ? { slice: options.slice } : {}),
+          onProgress: (p) => {
+            live.experiment = p.experiment;
+            live.epoch = p.completedEpoch ? Math.min(p.epoch + 1, p.epochs) : p.epoch;
+            live.epochs = p.epochs;
+          },
+          log: (entry) => {
+            const event = entry as GradeEvent | Record<string, unknown>;
+            if (event.type === 'experiment-start') {
+              const start = event as Extract<GradeEvent, { type: 'experiment-start' }>;
+              live.experiment = start.name;
+              live.experiment_index = start.index;
+              live.experiments = start.total;
+              live.epoch = 1;
+            }
+            if (entry.event === 'graded') report(`[${jobId}] graded: score ${entry.score}`);
+            if (entry.event === 'crashed') report(`[${jobId}] crashed: ${entry.error}`);
+          },
+        });
+      } finally {
+        progress.delete(key);
+      }
+    },
+    (error, jobId) => report(`[${jobId}] crashed: ${String(error)}`),
+  );
+  const launcher: JobLauncher = {
+    async launch(request) {
+      progress.set(request.result.key, 'queued');
+      const job = await runner.launch(request);
+      if (job.finished) {
+        const finished = job.finished;
+        running.add(finished);
+        void finished.finally(() => running.delete(finished));
+      }
+      return job;
+    },
+  };
+  const intake: IntakeDeps = {
+    submissionsBucket: LOCAL_BUCKETS.submissions,
+    resultsBucket: LOCAL_BUCKETS.results,
+    submissions: files,
+    results: files,
+    launcher,
+    rubric,
+  };
+  const desk = new RecordDesk({
+    records: createFileSystemStateStore(path.join(options.stateDir, 'records')),
+    submissions: files,
+    submissionsBucket: LOCAL_BUCKETS.submissions,
+    results: files,
+    rubric,
+    onStored: async (key) => {
+      const outcome = await handleSubmission({ bucket: LOCAL_BUCKETS.submissions, key }, intake);
+      report(`${key}: ${outcome.status}`);
+    },
+    progressOf: (resultKey) => progress.get(resultKey),
+  });
+  const api: ApiDeps = {
+    authenticator: new TokenAuthenticator(students),
+    desk,
+    quotas: students,
+    rubric,
+    ...(options.quota !== undefined ? { quota: options.quota } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    log: (entry) => {
+      if (entry.event === 'api-error') report(`API error on ${entry.path}: ${entry.error}`);
+    },
+  };
+  const server = await startStudentServer({
+    api,
+    page: options.page ?? (await buildPage()),
+    port: options.port,
+  });
+  return {
+    ...server,
+    idle: async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}
