@@ -7,6 +7,8 @@ import type { NodeRef } from './types.js';
 export class OnnxImportError extends Error {
   override name = 'OnnxImportError';
   readonly node: NodeRef | undefined;
+  /** Set when the refusal is folded BatchNorm, which the "keep" policy would import. */
+  foldedBatchNorm = false;
 
   constructor(message: string, node?: NodeRef) {
     super(node ? `${describeNode(node)}: ${message}` : message);

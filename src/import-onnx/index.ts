@@ -35,9 +35,11 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Impo
     if (error instanceof OnnxImportError) {
       return {
         ok: false,
-        error: error.node
-          ? { message: error.message, node: error.node }
-          : { message: error.message },
+        error: {
+          message: error.message,
+          ...(error.node ? { node: error.node } : {}),
+          ...(error.foldedBatchNorm ? { foldedBatchNorm: true as const } : {}),
+        },
       };
     }
     // A bug here must still reach the student as a sentence, not a stack trace.
@@ -66,10 +68,9 @@ function convert(bytes: Uint8Array, options: ImportOptions): ImportResult {
     const why = `PyTorch folded a BatchNorm into this convolution${others}: its weight is a tensor the exporter made ("${weight}"), not your module's "….weight". PyTorch does that when it exports a model in eval mode, so the file holds Conv2d layers with biases and no BatchNorm2d, which is not the network you trained: its parameter count and its training differ.`;
     const fix = `To import your network with its BatchNorm layers, export it again with model.eval() and ${PRESERVE_EXPORT}`;
     if (policy === 'refuse') {
-      throw new OnnxImportError(
-        `${why} ${fix}. To import the folded convolutions as they are instead, use --keep-folded-batchnorm.`,
-        firstFolded,
-      );
+      const refusal = new OnnxImportError(`${why} ${fix}.`, firstFolded);
+      refusal.foldedBatchNorm = true;
+      throw refusal;
     }
     notes.push({
       level: 'warning',
@@ -79,10 +80,7 @@ function convert(bytes: Uint8Array, options: ImportOptions): ImportResult {
   }
 
   const name = options.name ?? DEFAULT_NAME;
-  const reported: ImportedReported = {
-    params: options.reported?.params ?? PARAMS_PLACEHOLDER,
-    test_accuracy: options.reported?.test_accuracy ?? ACCURACY_PLACEHOLDER,
-  };
+  const reported = reportedFigures(options.reported ?? {});
   const { optimizer, lr, batch_size } = DEFAULT_RUBRIC.training.defaults;
   const submission: ImportedSubmission = {
     assignment: DEFAULT_RUBRIC.id,
@@ -96,10 +94,47 @@ function convert(bytes: Uint8Array, options: ImportOptions): ImportResult {
     ],
     final: name,
   };
-  const base = pointer('/experiments', 0, 'reported');
-  const placeholders = [
-    ...(typeof reported.params === 'string' ? [pointer(base, 'params')] : []),
-    ...(typeof reported.test_accuracy === 'string' ? [pointer(base, 'test_accuracy')] : []),
-  ];
-  return { ok: true, submission, layers: mapped.layers, notes, placeholders };
+  return {
+    ok: true,
+    submission,
+    layers: mapped.layers,
+    notes,
+    placeholders: placeholderPaths(submission),
+  };
+}
+
+function reportedFigures(figures: ImportOptions['reported'] & {}): ImportedReported {
+  return {
+    params: figures.params ?? PARAMS_PLACEHOLDER,
+    test_accuracy: figures.test_accuracy ?? ACCURACY_PLACEHOLDER,
+  };
+}
+
+/** JSON pointers of the `reported` figures that are still placeholders. */
+export function placeholderPaths(submission: ImportedSubmission): string[] {
+  return submission.experiments.flatMap((experiment, index) => {
+    const base = pointer('/experiments', index, 'reported');
+    return (['params', 'test_accuracy'] as const)
+      .filter((key) => typeof experiment.reported[key] === 'string')
+      .map((key) => pointer(base, key));
+  });
+}
+
+/**
+ * The imported submission with the figures the student typed (a missing or non-finite one stays
+ * a placeholder), as the page rebuilds it on every keystroke. The first experiment is the import.
+ */
+export function withReported(
+  submission: ImportedSubmission,
+  figures: { params?: number; test_accuracy?: number },
+): ImportedSubmission {
+  const finite = (n: number | undefined): number | undefined =>
+    n !== undefined && Number.isFinite(n) ? n : undefined;
+  const reported = reportedFigures({
+    params: finite(figures.params),
+    test_accuracy: finite(figures.test_accuracy),
+  });
+  const [first, ...rest] = submission.experiments;
+  if (!first) return submission;
+  return { ...submission, experiments: [{ ...first, reported }, ...rest] };
 }

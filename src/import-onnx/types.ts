@@ -54,6 +54,8 @@ export interface ImportFailure {
   /** A whole sentence naming the node, its op and what the format supports instead. */
   message: string;
   node?: NodeRef;
+  /** Set when the refusal is folded BatchNorm, which policy "keep" would import. */
+  foldedBatchNorm?: true;
 }
 
 export type ImportResult =

@@ -133,6 +133,7 @@ describe('autograder import', () => {
     // Assess
     expect(refusedCode).toBe(1);
     expect(refused.err()).toContain('TrainingMode.PRESERVE');
+    expect(refused.err()).toContain('use --keep-folded-batchnorm');
     expect(keptCode).toBe(0);
     expect(kept.out()).toContain('Warning: ONNX node #2');
     expect(kept.out()).toContain('The folded convolutions were kept as they are');

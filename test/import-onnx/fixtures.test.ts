@@ -145,7 +145,7 @@ describe('BatchNorm folded into convolutions by an eval-mode export', () => {
     expect(result.error.message).toContain(
       'training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False',
     );
-    expect(result.error.message).toContain('--keep-folded-batchnorm');
+    expect(result.error.foldedBatchNorm).toBe(true);
   });
 
   it('is imported as the folded convolutions when asked, with a warning that says so', () => {

@@ -90,7 +90,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
     foldedBatchNorm: values['keep-folded-batchnorm'] ? 'keep' : 'refuse',
   });
   if (!result.ok) {
-    io.stderr(`Cannot import ${model}: ${result.error.message}\n`);
+    const keep = result.error.foldedBatchNorm
+      ? ' To import the folded convolutions as they are instead, use --keep-folded-batchnorm.'
+      : '';
+    io.stderr(`Cannot import ${model}: ${result.error.message}${keep}\n`);
     return 1;
   }
   const problems = importedProblems(result.submission, result.placeholders);
