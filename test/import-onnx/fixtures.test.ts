@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../src/import-onnx/index.js';
+import { importOnnx, placeholderPaths, withReported } from '../../src/import-onnx/index.js';
 import {
   analyzeLayers,
   type LayerSummary,
@@ -239,4 +239,33 @@ describe('networks the submission format cannot express', () => {
       expect(result.error.message).not.toMatch(/\n\s+at /); // no stack trace
     },
   );
+});
+
+describe('the figures the student reports', () => {
+  it('are placeholders the validator refuses, at their JSON paths, until filled in', () => {
+    // Act
+    const result = importOnnx(model('convnet.onnx'), { name: 'convnet' });
+    // Assess
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.placeholders).toEqual([
+      '/experiments/0/reported/params',
+      '/experiments/0/reported/test_accuracy',
+    ]);
+    const validation = validateSubmission(JSON.stringify(result.submission));
+    expect(validation.errors.map((e) => e.path)).toEqual(result.placeholders);
+  });
+
+  it('are filled in one at a time as the page rebuilds the file; a non-number stays a placeholder', () => {
+    // Prepare
+    const result = importOnnx(model('convnet.onnx'), { name: 'convnet' });
+    if (!result.ok) throw new Error(result.error.message);
+    // Act
+    const partly = withReported(result.submission, { params: 42362, test_accuracy: Number.NaN });
+    const fully = withReported(partly, { params: 42362, test_accuracy: 59.92 });
+    // Assess
+    expect(placeholderPaths(partly)).toEqual(['/experiments/0/reported/test_accuracy']);
+    expect(placeholderPaths(fully)).toEqual([]);
+    expect(validateSubmission(JSON.stringify(fully)).valid).toBe(true);
+    expect(placeholderPaths(result.submission)).toHaveLength(2); // the original is untouched
+  });
 });
