@@ -35,9 +35,14 @@ export function formatImportReport(
   source: string,
   target: string,
 ): string {
-  const experiment = result.submission.experiments[0];
+  const { experiments, final } = result.submission;
+  const name = experiments.at(-1)?.name ?? '';
+  const where =
+    experiments.length === 1
+      ? `into ${target}: experiment "${name}"`
+      : `into ${target} as experiment "${name}" (${experiments.length} experiments now; "${final}" is graded as the final one)`;
   const lines = [
-    `Imported ${source} into ${target}: experiment "${experiment?.name ?? ''}", ${result.layers.length} top-level layers.`,
+    `Imported ${source} ${where}, ${result.layers.length} top-level layers.`,
     '',
     ...describeLayers(result.layers).map((l) => `  ${l}`),
   ];
@@ -47,7 +52,7 @@ export function formatImportReport(
   if (result.placeholders.length > 0) {
     lines.push(
       '',
-      `To do before you submit: ${target} is not valid yet. Replace the "TODO: …" placeholders at ${result.placeholders.join(' and ')} with the figures your notebook printed (or import again with --params N --accuracy PCT). The importer does not fill in the parameter count: counting it is task 3.2.`,
+      `To do before you submit: ${target} is not valid yet. Replace the "TODO: …" placeholders at ${result.placeholders.join(', ')} with the figures your notebook printed (or import again with --params N --accuracy PCT). The importer does not fill in the parameter count: counting it is task 3.2.`,
     );
   }
   const { optimizer, lr, batch_size: batch } = DEFAULT_RUBRIC.training.defaults;

@@ -115,7 +115,7 @@ export function placeholderPaths(submission: ImportedSubmission): string[] {
   return submission.experiments.flatMap((experiment, index) => {
     const base = pointer('/experiments', index, 'reported');
     return (['params', 'test_accuracy'] as const)
-      .filter((key) => typeof experiment.reported[key] === 'string')
+      .filter((key) => typeof experiment.reported?.[key] === 'string')
       .map((key) => pointer(base, key));
   });
 }

@@ -77,6 +77,51 @@ describe('autograder import', () => {
     ]);
   });
 
+  it('adds a second model as one more experiment with --add-to, for task 4.1', async () => {
+    // Prepare
+    const dir = workspace('convnet.onnx');
+    copyFileSync(path.join(fixtures, 'convnet-small.onnx'), path.join(dir, 'convnet-small.onnx'));
+    const first = ['import', 'convnet.onnx', '--params', '42362', '--accuracy', '59.92'];
+    expect(await main(first, captureIo({ cwd: dir }))).toBe(0);
+    const io = captureIo({ cwd: dir });
+    // Act
+    const code = await main(
+      [
+        'import',
+        'convnet-small.onnx',
+        '--add-to',
+        'convnet.json',
+        '--final',
+        '--params',
+        '5538',
+        '--accuracy',
+        '49.64',
+      ],
+      io,
+    );
+    const again = captureIo({ cwd: dir });
+    const duplicate = await main(
+      ['import', 'convnet-small.onnx', '--add-to', 'convnet.json'],
+      again,
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(io.out()).toContain(
+      'as experiment "convnet-small" (2 experiments now; "convnet-small" is graded as the final one)',
+    );
+    const validate = captureIo({ cwd: dir });
+    expect(await main(['validate', 'convnet.json', '--json'], validate)).toBe(0);
+    const report = JSON.parse(validate.out());
+    expect(
+      report.experiments.map((e: { name: string; params: number }) => [e.name, e.params]),
+    ).toEqual([
+      ['convnet', 42362],
+      ['convnet-small', 5538],
+    ]);
+    expect(duplicate).toBe(2);
+    expect(again.err()).toContain('convnet.json already has an experiment named "convnet-small"');
+  });
+
   it('prints the submission with --out -', async () => {
     // Prepare
     const dir = workspace('convnet-tiny.onnx');
@@ -172,6 +217,8 @@ describe('autograder import', () => {
       args: ['import', 'convnet.onnx', '--out', 'convnet.onnx'],
       err: '--out must not be the model file itself',
     },
+    { args: ['import', 'convnet.onnx', '--final'], err: '--final goes with --add-to' },
+    { args: ['import', 'convnet.onnx', '--add-to', 'none.json'], err: 'cannot read none.json' },
   ])('usage error: $err', async ({ args, err }) => {
     // Prepare
     const io = captureIo({ cwd: workspace('convnet.onnx') });

@@ -2,14 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonFile } from '../../grade/files.js';
 import { formatImportReport, importedProblems } from '../../import-onnx/format.js';
-import { importOnnx } from '../../import-onnx/index.js';
+import { type ImportedSubmission, importOnnx, placeholderPaths } from '../../import-onnx/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
-  'autograder import MODEL.onnx [--name NAME] [--out FILE] [--params N] [--accuracy PCT] [--keep-folded-batchnorm] [--force]';
+  'autograder import MODEL.onnx [--name NAME] [--out FILE] [--add-to SUBMISSION.json [--final]] [--params N] [--accuracy PCT] [--keep-folded-batchnorm] [--force]';
 
 const HELP = `Usage: ${USAGE}
 
@@ -23,6 +23,9 @@ Turns a model exported from PyTorch with torch.onnx.export into a submission fil
   --name NAME               the experiment's name (default: the file's name, e.g. "model")
   --out FILE                where to write the submission (default: MODEL.json beside the model;
                             "-" prints it)
+  --add-to SUBMISSION.json  add the model as one more experiment to that submission (task 4.1
+                            wants two or more) and write it back (or to --out)
+  --final                   with --add-to: grade this experiment as the final network
   --params N                the parameter count you computed (task 3.2); else a placeholder
   --accuracy PCT            your test accuracy in percent; else a placeholder
   --keep-folded-batchnorm   import convolutions into which the export folded BatchNorm as they are,
@@ -50,6 +53,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
       accuracy: { type: 'string' },
       'keep-folded-batchnorm': { type: 'boolean' },
       force: { type: 'boolean' },
+      'add-to': { type: 'string' },
+      final: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -67,13 +72,22 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const params = parseFigure(values.params, '--params', (n) => Number.isInteger(n) && n >= 0);
   const accuracy = parseFigure(values.accuracy, '--accuracy', (n) => n >= 0 && n <= 100);
+  if (values.final && values['add-to'] === undefined) {
+    throw new UsageError('--final goes with --add-to (a new file has only this experiment)');
+  }
   const source = path.resolve(io.cwd, model);
+  const base = values['add-to'] === undefined ? undefined : await readBase(values['add-to'], io);
   const toStdout = values.out === '-';
-  const target = toStdout
-    ? undefined
-    : path.resolve(io.cwd, values.out ?? model.replace(/\.onnx$/i, '').concat('.json'));
+  const defaultTarget = base?.file ?? model.replace(/\.onnx$/i, '').concat('.json');
+  const target = toStdout ? undefined : path.resolve(io.cwd, values.out ?? defaultTarget);
   if (target === source) throw new UsageError('--out must not be the model file itself');
-  if (target && !values.force && (await stat(target).catch(() => undefined))) {
+  if (base?.submission.experiments.some((e) => e.name === name)) {
+    throw new UsageError(
+      `${values['add-to']} already has an experiment named "${name}"; choose another with --name`,
+    );
+  }
+  const overwriting = target !== undefined && target !== base?.file;
+  if (overwriting && !values.force && (await stat(target).catch(() => undefined))) {
     throw new UsageError(
       `${shownPath(io, target)} already exists (it may hold figures you filled in); use --force to overwrite it, or --out to write elsewhere`,
     );
@@ -96,12 +110,23 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr(`Cannot import ${model}: ${result.error.message}${keep}\n`);
     return 1;
   }
-  const problems = importedProblems(result.submission, result.placeholders);
+  const imported = result.submission.experiments[0];
+  const submission: ImportedSubmission =
+    base && imported
+      ? {
+          ...base.submission,
+          experiments: [...base.submission.experiments, imported],
+          final: values.final ? name : base.submission.final,
+        }
+      : result.submission;
+  const placeholders = placeholderPaths(submission);
+  const problems = importedProblems(submission, placeholders);
   if (!target) {
-    io.stdout(`${JSON.stringify(result.submission, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(submission, null, 2)}\n`);
   } else {
-    await writeJsonFile(target, result.submission);
-    io.stdout(formatImportReport(result, model, shownPath(io, target)));
+    await writeJsonFile(target, submission);
+    const written = { ...result, submission, placeholders };
+    io.stdout(formatImportReport(written, model, shownPath(io, target)));
   }
   if (problems.length === 0) return 0;
   const lines = problems.map((p) => `  ✗ ${p.message}${p.path ? `\n      at ${p.path}` : ''}`);
@@ -109,6 +134,31 @@ async function run(args: string[], io: CliIo): Promise<number> {
     `\nThe network was imported, but the grader would refuse it as it is:\n${lines.join('\n')}\n`,
   );
   return 1;
+}
+
+/** The submission --add-to names: any JSON object with an experiments list (the validator judges the rest). */
+async function readBase(
+  file: string,
+  io: CliIo,
+): Promise<{ file: string; submission: ImportedSubmission }> {
+  const resolved = path.resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(resolved, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}: no such file`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
+  }
+  const experiments = (document as { experiments?: unknown } | null)?.experiments;
+  if (typeof document !== 'object' || document === null || !Array.isArray(experiments)) {
+    throw new UsageError(`${file} is not a submission: it has no "experiments" list`);
+  }
+  return { file: resolved, submission: document as ImportedSubmission };
 }
 
 async function readModel(file: string, shown: string): Promise<Uint8Array> {
