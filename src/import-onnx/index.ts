@@ -27,6 +27,15 @@ export const ACCURACY_PLACEHOLDER =
 
 const DEFAULT_NAME = 'imported';
 
+/** "runs/ConvNet v2.onnx" → "ConvNet v2": a name the schema accepts, or "imported". */
+export function experimentNameFromFile(file: string): string {
+  const base = (file.split(/[\\/]/).pop() ?? '')
+    .replace(/\.onnx$/i, '')
+    .replace(/[^A-Za-z0-9 _.()+-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return base === '' ? DEFAULT_NAME : base.slice(0, 64);
+}
+
 /** Converts an ONNX file's bytes into a one-experiment submission. Never throws. */
 export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
   try {

@@ -2,7 +2,12 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonFile } from '../../grade/files.js';
 import { formatImportReport, importedProblems } from '../../import-onnx/format.js';
-import { type ImportedSubmission, importOnnx, placeholderPaths } from '../../import-onnx/index.js';
+import {
+  experimentNameFromFile,
+  type ImportedSubmission,
+  importOnnx,
+  placeholderPaths,
+} from '../../import-onnx/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
@@ -64,7 +69,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const [model, ...extra] = positionals;
   if (model === undefined) throw new UsageError('missing MODEL.onnx');
   if (extra.length > 0) throw new UsageError(`expected one MODEL.onnx, got ${positionals.length}`);
-  const name = values.name ?? nameFromFile(model);
+  const name = values.name ?? experimentNameFromFile(model);
   if (!NAME_PATTERN.test(name)) {
     throw new UsageError(
       `--name "${name}" is not a valid experiment name: use letters, digits, spaces and _ . - + ( ), starting with a letter or digit`,
@@ -192,16 +197,6 @@ function parseFigure(
     );
   }
   return value;
-}
-
-/** "runs/convnet_v2.onnx" → "convnet_v2": the name the schema accepts, or "imported". */
-function nameFromFile(file: string): string {
-  const base = path
-    .basename(file)
-    .replace(/\.onnx$/i, '')
-    .replace(/[^A-Za-z0-9 _.()+-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return base === '' ? 'imported' : base.slice(0, 64);
 }
 
 export const command: Command = { usage: USAGE, run };

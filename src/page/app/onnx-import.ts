@@ -4,17 +4,13 @@
  * and the resulting JSON goes through the same check as a dropped .json file.
  */
 
-import { type ImportedSubmission, importOnnx, withReported } from '../../import-onnx/index.js';
+import {
+  experimentNameFromFile,
+  type ImportedSubmission,
+  importOnnx,
+  withReported,
+} from '../../import-onnx/index.js';
 import { byId, el, replaceChildren } from './dom.js';
-
-/** The experiment name a file name gives: "ConvNet v2.onnx" → "ConvNet v2". */
-function nameFromFile(file: string): string {
-  const base = file
-    .replace(/\.onnx$/i, '')
-    .replace(/[^A-Za-z0-9 _.()+-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return base === '' ? 'imported' : base.slice(0, 64);
-}
 
 /**
  * Shows the import panel for `file` and calls `check` with the submission's bytes now and each
@@ -28,7 +24,7 @@ export function showOnnxImport(
 ): void {
   const panel = byId('import');
   panel.hidden = false;
-  const name = nameFromFile(file);
+  const name = experimentNameFromFile(file);
   const result = importOnnx(bytes, { name, foldedBatchNorm: keepFolded ? 'keep' : 'refuse' });
   if (!result.ok) {
     const keep = el(
