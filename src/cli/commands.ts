@@ -28,6 +28,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'fetch CIFAR-10 (the official archive, md5-checked) into the data directory',
     load: async () => (await import('./commands/data.js')).command,
   },
+  import: {
+    summary: 'turn a model exported from PyTorch (torch.onnx.export) into a submission file',
+    load: async () => (await import('./commands/import.js')).command,
+  },
   pipeline: {
     summary: 'run the upload → validate → job → result flow locally, on a loopback S3 server',
     load: async () => (await import('./commands/pipeline.js')).command,

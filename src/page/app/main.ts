@@ -13,6 +13,7 @@ import {
 } from './api-client.js';
 import { lineChart } from './chart.js';
 import { byId, count, el, percent, replaceChildren, when } from './dom.js';
+import { hideOnnxImport, showOnnxImport } from './onnx-import.js';
 
 const TOKEN_KEY = 'cifar10-autograder.token';
 const POLL_MS = 1000;
@@ -160,6 +161,26 @@ async function checkFile(file: File): Promise<void> {
   pending = null;
   updateSubmitButton();
   const bytes = new Uint8Array(await file.arrayBuffer());
+  if (/\.onnx$/i.test(file.name)) {
+    showOnnxImport(file.name, bytes, checkBytes);
+    return;
+  }
+  hideOnnxImport();
+  checkBytes(file.name, bytes);
+}
+
+/**
+ * Validates a submission's bytes here, in the browser, and shows what the grader would say.
+ * `fix` tells the student how to mend an invalid one.
+ */
+function checkBytes(
+  fileName: string,
+  bytes: Uint8Array,
+  fix = 'Fix them and choose the file again.',
+): void {
+  pending = null;
+  updateSubmitButton();
+  const file = { name: fileName };
   const { result, tables } = summarizeSubmission(bytes, rubric);
   const check = byId('check');
   const message = byId('submit-message');
@@ -170,7 +191,7 @@ async function checkFile(file: File): Promise<void> {
         'div',
         { class: 'verdict bad' },
         el('strong', {}, `${file.name} has ${plural(result.errors.length, 'problem')}.`),
-        ` Nothing was sent. Fix ${result.errors.length === 1 ? 'it' : 'them'} and choose the file again.`,
+        ` Nothing was sent. ${fix}`,
       ),
       errorList(result.errors),
       ...tables
