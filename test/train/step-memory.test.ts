@@ -73,13 +73,16 @@ beforeAll(async () => {
 });
 
 describe('step memory estimate against tfjs on wasm', () => {
-  it.each<{ description: string; layers: Layer[] }>([
+  it.each<{ description: string; layers: Layer[]; slack?: number }>([
     {
       description: 'conv, bias and ReLU',
       layers: [conv(8), relu, conv(16), relu, pool, flatten, linear(10)],
     },
     {
       description: 'BatchNorm and Dropout',
+      // wasm trains BatchNorm with one fused kernel each way and keeps far fewer tensors than
+      // the tensorflow backend's separate ops, which the estimate must also cover.
+      slack: 3,
       layers: [
         conv(8, { bias: false }),
         { type: 'BatchNorm2d' },
@@ -113,7 +116,7 @@ describe('step memory estimate against tfjs on wasm', () => {
         linear(10),
       ],
     },
-  ])('holds at least what one step of $description uses', async ({ layers }) => {
+  ])('holds at least what one step of $description uses', async ({ layers, slack = 1.6 }) => {
     // Prepare
     const batch = 8;
     const data = submission(layers, batch);
@@ -122,7 +125,7 @@ describe('step memory estimate against tfjs on wasm', () => {
     const { peak } = await oneStep(data, batch);
     // Assess: an upper bound, and not a wasteful one.
     expect(bytes).toBeGreaterThanOrEqual(peak);
-    expect(bytes).toBeLessThan(1.6 * peak);
+    expect(bytes).toBeLessThan(slack * peak);
   });
 });
 
