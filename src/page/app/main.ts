@@ -173,11 +173,7 @@ async function checkFile(file: File): Promise<void> {
  * Validates a submission's bytes here, in the browser, and shows what the grader would say.
  * `fix` tells the student how to mend an invalid one.
  */
-function checkBytes(
-  fileName: string,
-  bytes: Uint8Array,
-  fix = 'Fix them and choose the file again.',
-): void {
+function checkBytes(fileName: string, bytes: Uint8Array, fix?: string): void {
   pending = null;
   updateSubmitButton();
   const file = { name: fileName };
@@ -191,7 +187,7 @@ function checkBytes(
         'div',
         { class: 'verdict bad' },
         el('strong', {}, `${file.name} has ${plural(result.errors.length, 'problem')}.`),
-        ` Nothing was sent. ${fix}`,
+        ` Nothing was sent. ${fix ?? `Fix ${result.errors.length === 1 ? 'it' : 'them'} and choose the file again.`}`,
       ),
       errorList(result.errors),
       ...tables
