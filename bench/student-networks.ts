@@ -26,6 +26,7 @@ import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE, type Cifar10Dataset } from '../src/data/types.js';
 import { selectBackend, trainExperiment } from '../src/train/index.js';
 import type { BackendName } from '../src/train/types.js';
+import { median, type TorchResult } from './alternated-rates.js';
 import { courseNetworkLayers } from './course-networks.js';
 import { STUDENT_NETWORKS, type StudentNetwork } from './student-architectures.js';
 
@@ -47,22 +48,6 @@ const steps = Number(values.steps);
 const runs = Number(values.runs);
 const rounds = Number(values.rounds);
 const torchThreads = Number(values['torch-threads']);
-
-interface TorchResult {
-  torch: string;
-  threads: number;
-  params: number;
-  images_per_second: number[];
-  median: number;
-}
-
-function median(numbers: readonly number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function tfjsRates(
   network: StudentNetwork,

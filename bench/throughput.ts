@@ -20,6 +20,7 @@ import { parseArgs, promisify } from 'node:util';
 import { syntheticCifar10 } from '../src/data/index.js';
 import { selectBackend, trainExperiment } from '../src/train/index.js';
 import type { BackendName } from '../src/train/types.js';
+import { median, type TorchResult } from './alternated-rates.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 
 const BATCH = 64;
@@ -41,22 +42,6 @@ const steps = Number(values.steps);
 const runs = Number(values.runs);
 const rounds = Number(values.rounds);
 const torchThreads = Number(values['torch-threads']);
-
-interface TorchResult {
-  torch: string;
-  threads: number;
-  params: number;
-  images_per_second: number[];
-  median: number;
-}
-
-function median(numbers: readonly number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 /** Images/s of each timed run through trainExperiment: one epoch per run over `steps` batches. */
 async function tfjsRates(file: string): Promise<{ rates: number[]; params: number }> {
