@@ -142,6 +142,8 @@ describe.skipIf(!executable)(SUITE, () => {
     expect(layerTables).toBe(3);
     expect(posts).toHaveLength(1);
     expect(await status.textContent()).toMatch(/^Graded: \d+(\.\d+)? of 8 points\.$/);
+    // Nothing beside the graded result still says it waits.
+    expect(await page.locator('#submit-message').textContent()).not.toMatch(/queued|waiting/i);
     expect(await page.locator('#tasks tbody tr').count()).toBe(4);
     expect(await page.locator('#experiments tbody tr').count()).toBe(3);
     expect(await page.locator('#chart-loss path.line').count()).toBe(3);

@@ -347,7 +347,8 @@ async function submit(): Promise<void> {
   );
   switch (answer.status) {
     case 201:
-      message.textContent = `${pending.name} was submitted and is queued for grading.`;
+      // The status line below follows the submission; this message must not go stale beside it.
+      message.textContent = `${pending.name} was submitted; its status is below.`;
       pending = null;
       // The check was for this file; the submission below is what matters now.
       replaceChildren(byId('check'));
