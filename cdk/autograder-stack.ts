@@ -411,7 +411,8 @@ export class AutograderStack extends Stack {
       });
       new CfnOutput(this, STACK_OUTPUTS.cpuJobDefinitionArn, {
         value: cpuRoute.jobDefinition.jobDefinitionArn,
-        description: 'The CPU route job definition (autograder regrade --stack routes as intake does)',
+        description:
+          'The CPU route job definition (autograder regrade --stack routes as intake does)',
       });
       new CfnOutput(this, STACK_OUTPUTS.cpuMaxTrainingMacs, {
         value: String(settings.cpuMaxTrainingMacs),

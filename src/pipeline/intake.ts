@@ -137,7 +137,9 @@ export async function startRegrade(
     ['id of the regraded submission', request.regradeOf],
   ] as const) {
     if (!SUBMISSION_ID_PATTERN.test(value)) {
-      throw new RegradeError(`"${value}" is not a valid ${what} (letters, digits, "-", "_"; at most 56)`);
+      throw new RegradeError(
+        `"${value}" is not a valid ${what} (letters, digits, "-", "_"; at most 56)`,
+      );
     }
   }
   const ref: SubmissionRef = {
@@ -215,7 +217,11 @@ async function claimAndHandle(
   }
   log({ event: outcome.status, student, id: record.id, key: ref.key, ...details(outcome) });
   const byStudent = record.regrade_of === undefined;
-  if (outcome.status === 'launched' && byStudent && (deps.queue ?? DEFAULT_QUEUE_POLICY).supersede) {
+  if (
+    outcome.status === 'launched' &&
+    byStudent &&
+    (deps.queue ?? DEFAULT_QUEUE_POLICY).supersede
+  ) {
     await supersedeOlder(record, outcome.jobId, deps, log);
   }
   return outcome;

@@ -24,6 +24,7 @@ import {
   storesOn,
   sweepSubmissions,
 } from '../../src/pipeline/index.js';
+import { RecordDesk } from '../../src/service/record-desk.js';
 import { type DeployedStack, regradeOnStack } from '../../src/staff/index.js';
 import {
   createDynamoDbStateStore,
@@ -314,6 +315,26 @@ describe('regrade --stack', () => {
     expect(submittedJobs()).toHaveLength(1);
   });
 
+  it("shows the regrade in the student's history, marked, beside the untouched original", async () => {
+    // Prepare
+    await gradedOriginal('alice', VALID);
+    const [outcome] = await regrade(['alice']);
+    const desk = new RecordDesk({
+      records: state,
+      submissions: new S3ObjectStore({ bucket: SUBMISSIONS, client: s3.client }),
+      submissionsBucket: SUBMISSIONS,
+      results,
+    });
+    // Act
+    const history = await desk.list('alice');
+    // Assess
+    expect(history).toEqual([
+      expect.objectContaining({ id: outcome?.id, status: 'queued', regrade_of: ORIGINAL_ID }),
+      expect.objectContaining({ id: ORIGINAL_ID, status: 'graded', score: 6 }),
+    ]);
+    expect(history[1]).not.toHaveProperty('regrade_of');
+  });
+
   it('says which output is missing when the stack names no records table', async () => {
     // Prepare
     const { stateTable: _table, ...older } = stack;
@@ -375,7 +396,10 @@ describe('a regrade and the student queue', () => {
     const waiting = await waitingUpload();
     clock += 1000;
     // Act
-    const outcome = await startRegrade(request, intakeDeps({ maxQueuedPerStudent: 3, supersede: true }));
+    const outcome = await startRegrade(
+      request,
+      intakeDeps({ maxQueuedPerStudent: 3, supersede: true }),
+    );
     // Assess
     expect(outcome.status).toBe('launched');
     expect(batch.commandCalls(CancelJobCommand)).toHaveLength(0);

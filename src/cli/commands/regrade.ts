@@ -138,7 +138,7 @@ async function regradeStack(
   const outcomes = await regradeOnStack(stack, targets, { s3 });
   const queued = outcomes.filter((o) => o.status === 'queued');
   io.stdout(
-    `Regrading ${outcomes.length} submission${outcomes.length === 1 ? "" : "s"}: ${queued.length} queued on ${stack.jobQueueArn}\n`,
+    `Regrading ${outcomes.length} submission${outcomes.length === 1 ? '' : 's'}: ${queued.length} queued on ${stack.jobQueueArn}\n`,
   );
   const width = Math.max(...outcomes.map((o) => o.target.student.length), 7);
   for (const o of outcomes) {
