@@ -10,12 +10,14 @@ import {
   ListJobsCommand,
   SubmitJobCommand,
 } from '@aws-sdk/client-batch';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type BatchJobStateChange,
   makeOnJobStateHandler,
 } from '../../functions/on-job-state/index.js';
+import { main } from '../../src/cli/main.js';
 import { BatchLauncher } from '../../src/launch/index.js';
 import {
   type BatchJobDetail,
@@ -25,15 +27,16 @@ import {
   sweepSubmissions,
 } from '../../src/pipeline/index.js';
 import { RecordDesk } from '../../src/service/record-desk.js';
-import { type DeployedStack, regradeOnStack } from '../../src/staff/index.js';
+import { type DeployedStack, regradeOnStack, STACK_OUTPUTS } from '../../src/staff/index.js';
 import {
   createDynamoDbStateStore,
   jobNameFor,
   type SubmissionRecord,
   type SubmissionStateStore,
 } from '../../src/state/index.js';
-import { S3ObjectStore } from '../../src/storage/index.js';
+import { LOOPBACK_CREDENTIALS, S3ObjectStore } from '../../src/storage/index.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite.js';
+import { captureIo } from '../helpers/io.js';
 import { gradedResult } from '../helpers/results.js';
 import { readResultFile, startTestS3, type TestS3 } from '../helpers/s3rver.js';
 
@@ -446,5 +449,54 @@ describe('a regrade and the student queue', () => {
       regrade_of: ORIGINAL_ID,
     });
     expect(batch.commandCalls(CancelJobCommand)).toHaveLength(0);
+  });
+});
+
+describe('autograder regrade --stack (CLI)', () => {
+  const cloudFormation = mockClient(CloudFormationClient);
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    cloudFormation.reset();
+  });
+
+  it('prints each new regrade with its original, job and result key, and exits 0 when all are queued', async () => {
+    // Prepare
+    await gradedOriginal('alice', VALID);
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'Course' }).resolves({
+      Stacks: [
+        {
+          StackName: 'Course',
+          CreationTime: new Date(),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: [
+            [STACK_OUTPUTS.submissionsBucket, SUBMISSIONS],
+            [STACK_OUTPUTS.uploadPrefix, 'submissions/'],
+            [STACK_OUTPUTS.resultsBucket, RESULTS],
+            [STACK_OUTPUTS.resultsPrefix, 'results/'],
+            [STACK_OUTPUTS.jobQueueArn, stack.jobQueueArn],
+            [STACK_OUTPUTS.jobDefinitionArn, stack.jobDefinitionArn],
+            [STACK_OUTPUTS.stateTable, table],
+          ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+        },
+      ],
+    });
+    // The command makes its own clients: point DynamoDB's at dynalite, S3's at s3rver.
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', LOOPBACK_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOOPBACK_CREDENTIALS.secretAccessKey);
+    const io = captureIo({ env: { AUTOGRADER_S3_ENDPOINT: s3.server.endpoint } });
+    // Act
+    // Other tests left bob's upload in the bucket: ask for alice only.
+    const code = await main(['regrade', '--stack', 'Course', '--students', 'alice'], io);
+    // Assess
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const id = /alice\s+queued\s+(\S+-regrade) \(regrade of net-000000000001\)\s+job job-1/.exec(
+      io.out(),
+    )?.[1];
+    expect(id).toBeDefined();
+    expect(io.out()).toContain(`s3://${RESULTS}/results/alice/${id}.json`);
+    expect(await state.get('alice', id ?? '')).toMatchObject({ status: 'queued', job_id: 'job-1' });
   });
 });
