@@ -338,6 +338,23 @@ describe('regrade --stack', () => {
     expect(history[1]).not.toHaveProperty('regrade_of');
   });
 
+  it("sends a light regrade to the stack's CPU route, as intake sends a light upload", async () => {
+    // Prepare
+    await gradedOriginal('alice', VALID);
+    stack = {
+      ...stack,
+      cpuRoute: { jobQueueArn: 'cpu-queue', jobDefinitionArn: 'cpu-job', maxTrainingMacs: 1e18 },
+    };
+    // Act
+    const [outcome] = await regrade(['alice']);
+    // Assess
+    expect(outcome?.status).toBe('queued');
+    expect(submittedJobs()[0]?.input).toMatchObject({
+      jobQueue: 'cpu-queue',
+      jobDefinition: 'cpu-job',
+    });
+  });
+
   it('says which output is missing when the stack names no records table', async () => {
     // Prepare
     const { stateTable: _table, ...older } = stack;
@@ -459,7 +476,7 @@ describe('autograder regrade --stack (CLI)', () => {
     cloudFormation.reset();
   });
 
-  it('prints each new regrade with its original, job and result key, and exits 0 when all are queued', async () => {
+  it('prints each new regrade with its original, job and result key, routes by the stack outputs, and exits 0 when all are queued', async () => {
     // Prepare
     await gradedOriginal('alice', VALID);
     cloudFormation.on(DescribeStacksCommand, { StackName: 'Course' }).resolves({
@@ -476,6 +493,9 @@ describe('autograder regrade --stack (CLI)', () => {
             [STACK_OUTPUTS.jobQueueArn, stack.jobQueueArn],
             [STACK_OUTPUTS.jobDefinitionArn, stack.jobDefinitionArn],
             [STACK_OUTPUTS.stateTable, table],
+            [STACK_OUTPUTS.cpuJobQueueArn, 'cpu-queue'],
+            [STACK_OUTPUTS.cpuJobDefinitionArn, 'cpu-job'],
+            [STACK_OUTPUTS.cpuMaxTrainingMacs, '1000000000000000000'],
           ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
         },
       ],
@@ -498,5 +518,6 @@ describe('autograder regrade --stack (CLI)', () => {
     expect(id).toBeDefined();
     expect(io.out()).toContain(`s3://${RESULTS}/results/alice/${id}.json`);
     expect(await state.get('alice', id ?? '')).toMatchObject({ status: 'queued', job_id: 'job-1' });
+    expect(submittedJobs()[0]?.input.jobQueue).toBe('cpu-queue');
   });
 });
