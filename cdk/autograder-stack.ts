@@ -409,8 +409,17 @@ export class AutograderStack extends Stack {
         value: cpuRoute.jobQueue.jobQueueArn,
         description: 'Light submissions are graded here (wasm engine on Fargate)',
       });
+      new CfnOutput(this, STACK_OUTPUTS.cpuJobDefinitionArn, {
+        value: cpuRoute.jobDefinition.jobDefinitionArn,
+        description:
+          'The CPU route job definition (autograder regrade --stack routes as intake does)',
+      });
+      new CfnOutput(this, STACK_OUTPUTS.cpuMaxTrainingMacs, {
+        value: String(settings.cpuMaxTrainingMacs),
+        description: 'Submissions with less training work than this go to the CPU route',
+      });
     }
-    new CfnOutput(this, 'SubmissionTableName', {
+    new CfnOutput(this, STACK_OUTPUTS.stateTable, {
       value: records.table.tableName,
       description: 'One record per upload: status, job id, result key',
     });

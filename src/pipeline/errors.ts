@@ -2,3 +2,8 @@
 export class EventShapeError extends Error {
   override name = 'EventShapeError';
 }
+
+/** A regrade that cannot be started as asked (a malformed id, an id another record holds). */
+export class RegradeError extends Error {
+  override name = 'RegradeError';
+}

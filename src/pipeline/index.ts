@@ -2,14 +2,16 @@
  * The serverless pipeline's logic: what on-submission, on-job-state and the sweeper do, and the
  * grading job the container runs. Handlers in functions/ and grader-image/ only wire these up.
  */
-export { EventShapeError } from './errors.js';
+export { EventShapeError, RegradeError } from './errors.js';
 export { identityOf } from './identity.js';
 export {
   DEFAULT_QUEUE_POLICY,
   handleSubmission,
   type IntakeDeps,
   type QueuePolicy,
+  type RegradeRequest,
   resumeIntake,
+  startRegrade,
 } from './intake.js';
 export {
   type BatchJobDetail,

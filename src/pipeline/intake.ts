@@ -5,6 +5,8 @@ import { estimateResources, validateSubmission } from '../spec/index.js';
 import type { SpecError, ValidationResult } from '../spec/types.js';
 import {
   jobNameFor,
+  newRegradeId,
+  SUBMISSION_ID_PATTERN,
   type SubmissionRecord,
   type SubmissionStateStore,
   shareIdentifierFor,
@@ -13,6 +15,7 @@ import {
   uploadIdentity,
 } from '../state/index.js';
 import { keyBytes, keyProblem, type ObjectStore, ObjectTooLargeError } from '../storage/index.js';
+import { RegradeError } from './errors.js';
 import { identityOf } from './identity.js';
 import { MAX_SUBMISSION_KEY_BYTES } from './keys.js';
 import { putResultFile } from './result-file.js';
@@ -102,6 +105,65 @@ export function resumeIntake(record: SubmissionRecord, deps: IntakeDeps): Promis
   );
 }
 
+/** What a staff regrade asks for: grade this upload again, as a submission of its own. */
+export interface RegradeRequest {
+  student: string;
+  /** The upload to grade again: the exact version when the bucket is versioned. */
+  object: { bucket: string; key: string; versionId?: string };
+  /** The id of the submission being graded again (recorded as regrade_of). */
+  regradeOf: string;
+  /** The regrade's own id; default newRegradeId at intake's clock. */
+  id?: string;
+}
+
+/**
+ * A staff regrade through the same path as an upload: registers a new record (a new id, marked
+ * regrade_of, pointing at the same object and version), then claims it and runs intake on it
+ * exactly as for an upload. The regrade's job, status and result key are its own, so the
+ * original's record and result are never touched, and on-job-state, the sweeper and the
+ * student's history treat it like any other submission. Two differences, both because staff
+ * asked for it rather than the student: the per-student cap does not refuse it, and it does
+ * not cancel the student's own waiting jobs (a newer upload of the student's does supersede a
+ * waiting regrade, as it would any older submission).
+ */
+export async function startRegrade(
+  request: RegradeRequest,
+  deps: IntakeDeps,
+): Promise<IntakeOutcome> {
+  const now = deps.now ?? Date.now;
+  const id = request.id ?? newRegradeId(now());
+  for (const [what, value] of [
+    ['regrade id', id],
+    ['id of the regraded submission', request.regradeOf],
+  ] as const) {
+    if (!SUBMISSION_ID_PATTERN.test(value)) {
+      throw new RegradeError(
+        `"${value}" is not a valid ${what} (letters, digits, "-", "_"; at most 56)`,
+      );
+    }
+  }
+  const ref: SubmissionRef = {
+    bucket: request.object.bucket,
+    key: request.object.key,
+    ...(request.object.versionId ? { versionId: request.object.versionId } : {}),
+  };
+  const { created, record } = await deps.state.register({
+    student: request.student,
+    id,
+    object: {
+      bucket: ref.bucket,
+      key: ref.key,
+      ...(ref.versionId ? { version_id: ref.versionId } : {}),
+    },
+    submitted_at: new Date(now()).toISOString(),
+    regrade_of: request.regradeOf,
+  });
+  if (!created && record.regrade_of !== request.regradeOf) {
+    throw new RegradeError(`submission id ${request.student}/${id} is taken by another submission`);
+  }
+  return claimAndHandle(ref, { student: request.student, id, upload: uploadIdentity(ref) }, deps);
+}
+
 async function claimAndHandle(
   ref: SubmissionRef,
   identified: { student: string; id: string; fallbackId?: string; upload: string },
@@ -154,7 +216,12 @@ async function claimAndHandle(
     throw error;
   }
   log({ event: outcome.status, student, id: record.id, key: ref.key, ...details(outcome) });
-  if (outcome.status === 'launched' && (deps.queue ?? DEFAULT_QUEUE_POLICY).supersede) {
+  const byStudent = record.regrade_of === undefined;
+  if (
+    outcome.status === 'launched' &&
+    byStudent &&
+    (deps.queue ?? DEFAULT_QUEUE_POLICY).supersede
+  ) {
     await supersedeOlder(record, outcome.jobId, deps, log);
   }
   return outcome;
@@ -251,10 +318,18 @@ async function readValidateLaunch(
   if (!validation.valid) return reject(validation.errors, bytes);
 
   const policy = deps.queue ?? DEFAULT_QUEUE_POLICY;
-  const waiting = (await deps.state.listByStudent(student)).filter(
-    (other) => other.id !== id && other.status === 'queued' && !other.superseded_by,
-  );
-  if (!policy.supersede && waiting.length >= policy.maxQueuedPerStudent) {
+  // The cap limits what the student queues: staff regrades neither count nor are refused.
+  const capped = !policy.supersede && record.regrade_of === undefined;
+  const waiting = capped
+    ? (await deps.state.listByStudent(student)).filter(
+        (other) =>
+          other.id !== id &&
+          other.status === 'queued' &&
+          !other.superseded_by &&
+          other.regrade_of === undefined,
+      )
+    : [];
+  if (capped && waiting.length >= policy.maxQueuedPerStudent) {
     return reject(
       [
         {

@@ -124,7 +124,10 @@ export async function handleJobFailed(
   const { reason, message } = superseded
     ? {
         reason: 'superseded' as const,
-        message: `Not graded: your newer submission ${record.superseded_by} replaced this one while it was still waiting in the queue, so its job was cancelled.`,
+        message:
+          record.regrade_of === undefined
+            ? `Not graded: your newer submission ${record.superseded_by} replaced this one while it was still waiting in the queue, so its job was cancelled.`
+            : `Not regraded: your newer submission ${record.superseded_by} replaced this regrade of ${record.regrade_of} while it was still waiting in the queue, so its job was cancelled.`,
       }
     : classifiedFailure(detail, bytes, rubric);
   await writeFailure({ results, state: deps.state, rubric, log }, record, {

@@ -90,6 +90,7 @@ export class RecordDesk implements SubmissionDesk {
           status,
           score,
           max_score: record.max_score ?? this.maxScore,
+          ...(record.regrade_of !== undefined ? { regrade_of: record.regrade_of } : {}),
         };
       }),
     );
@@ -107,6 +108,7 @@ export class RecordDesk implements SubmissionDesk {
       status,
       result,
       progress: status === 'running' ? progressOf(result, this.known(record), this.rubric) : null,
+      ...(record.regrade_of !== undefined ? { regrade_of: record.regrade_of } : {}),
     };
   }
 

@@ -21,6 +21,8 @@ export interface SubmissionSummary {
   status: SubmissionStatus;
   score: number | null;
   max_score: number;
+  /** Only on a staff regrade: the id of the submission it grades again. */
+  regrade_of?: string;
 }
 
 /** One submission with its result file (null until there is one; a checkpoint while training). */
@@ -30,6 +32,8 @@ export interface SubmissionDetail {
   status: SubmissionStatus;
   result: ResultFile | null;
   progress: SubmissionProgress | null;
+  /** Only on a staff regrade: the id of the submission it grades again. */
+  regrade_of?: string;
 }
 
 /**

@@ -22,7 +22,7 @@ export {
 } from './report.js';
 export { type ChartBaseline, renderReportChart } from './report-chart.js';
 export { renderHistogram, renderReportText } from './report-text.js';
-export { type DeployedStack, resolveStack, STACK_OUTPUTS } from './stack.js';
+export { CPU_ROUTE_OUTPUTS, type DeployedStack, resolveStack, STACK_OUTPUTS } from './stack.js';
 export {
   type FailedJob,
   type QueueStatus,

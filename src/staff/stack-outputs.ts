@@ -9,5 +9,15 @@ export const STACK_OUTPUTS = {
   resultsPrefix: 'ResultsPrefix',
   jobQueueArn: 'JobQueueArn',
   jobDefinitionArn: 'JobDefinitionArn',
+  stateTable: 'SubmissionTableName',
   cpuJobQueueArn: 'CpuJobQueueArn',
+  cpuJobDefinitionArn: 'CpuJobDefinitionArn',
+  cpuMaxTrainingMacs: 'CpuMaxTrainingMacs',
 } as const;
+
+/** The outputs only a stack with the CPU route has. */
+export const CPU_ROUTE_OUTPUTS: readonly string[] = [
+  STACK_OUTPUTS.cpuJobQueueArn,
+  STACK_OUTPUTS.cpuJobDefinitionArn,
+  STACK_OUTPUTS.cpuMaxTrainingMacs,
+];

@@ -4,9 +4,9 @@ import {
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import { StaffCommandError } from './errors.js';
-import { STACK_OUTPUTS } from './stack-outputs.js';
+import { CPU_ROUTE_OUTPUTS, STACK_OUTPUTS } from './stack-outputs.js';
 
-export { STACK_OUTPUTS };
+export { CPU_ROUTE_OUTPUTS, STACK_OUTPUTS };
 
 /** What staff commands need to know about a deployed stack. */
 export interface DeployedStack {
@@ -17,6 +17,10 @@ export interface DeployedStack {
   resultsPrefix: string;
   jobQueueArn: string;
   jobDefinitionArn: string;
+  /** The submission records' DynamoDB table (only regrade needs it, and says so if absent). */
+  stateTable?: string;
+  /** The CPU route, where the stack has one: light jobs go there, as intake sends them. */
+  cpuRoute?: { jobQueueArn: string; jobDefinitionArn: string; maxTrainingMacs: number };
 }
 
 function describe(error: unknown): string {
@@ -50,6 +54,14 @@ export async function resolveStack(
     }
     return found;
   };
+  const optional = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
+  const stateTable = optional(STACK_OUTPUTS.stateTable);
+  const [cpuQueue, cpuDefinition, cpuMax] = CPU_ROUTE_OUTPUTS.map(optional);
+  const maxTrainingMacs = Number(cpuMax);
+  const cpuRoute =
+    cpuQueue && cpuDefinition && cpuMax && Number.isFinite(maxTrainingMacs) && maxTrainingMacs > 0
+      ? { jobQueueArn: cpuQueue, jobDefinitionArn: cpuDefinition, maxTrainingMacs }
+      : undefined;
   return {
     name,
     submissionsBucket: value(STACK_OUTPUTS.submissionsBucket),
@@ -58,5 +70,7 @@ export async function resolveStack(
     resultsPrefix: value(STACK_OUTPUTS.resultsPrefix),
     jobQueueArn: value(STACK_OUTPUTS.jobQueueArn),
     jobDefinitionArn: value(STACK_OUTPUTS.jobDefinitionArn),
+    ...(stateTable ? { stateTable } : {}),
+    ...(cpuRoute ? { cpuRoute } : {}),
   };
 }

@@ -39,6 +39,17 @@ export function newSubmissionId(
   return `${time}-${suffix}`;
 }
 
+/**
+ * A fresh id for a staff regrade: a new submission id with "-regrade" after it, so it sorts by
+ * time with the student's other ids and says what it is wherever it shows (history, job name).
+ */
+export function newRegradeId(
+  now: number = Date.now(),
+  random: (bytes: number) => Uint8Array = randomBytes,
+): string {
+  return `${newSubmissionId(now, random)}-regrade`;
+}
+
 /** An uploaded object as an S3 event (or the API, or a local caller) names it. */
 export interface UploadRef {
   key: string;

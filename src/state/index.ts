@@ -42,6 +42,7 @@ export {
 export {
   CHOSEN_ID_PATTERN,
   jobNameFor,
+  newRegradeId,
   newSubmissionId,
   RESULTS_PREFIX,
   resultKeyOf,

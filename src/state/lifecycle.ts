@@ -53,6 +53,7 @@ export function newRecord(
     updated_at: at,
     result_key: resultKeyOf(input.student, input.id),
     intake_attempts: 0,
+    ...(input.regrade_of !== undefined ? { regrade_of: input.regrade_of } : {}),
     revision: 1,
   };
 }

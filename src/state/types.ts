@@ -64,6 +64,12 @@ export interface SubmissionRecord {
   superseded_by?: string;
   /** How many times the sweeper submitted the job again. */
   resubmissions?: number;
+  /**
+   * Set on a staff regrade: the id of the submission whose upload this record grades again.
+   * The regrade is a submission of its own (own id, job and result key), so the original
+   * record and result stay as they were.
+   */
+  regrade_of?: string;
   /** Optimistic-concurrency counter: every write is conditional on the previous one. */
   revision: number;
 }
@@ -75,6 +81,8 @@ export interface NewSubmission {
   object: SubmissionObject;
   /** Default: the store's clock. */
   submitted_at?: string;
+  /** A staff regrade of this submission id (see SubmissionRecord.regrade_of). */
+  regrade_of?: string;
 }
 
 export interface ClaimRequest extends NewSubmission {

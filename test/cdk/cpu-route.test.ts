@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AutograderStack } from '../../cdk/autograder-stack.js';
 import { DEFAULT_SETTINGS, readSettings, SettingsError } from '../../cdk/settings.js';
+import { CPU_ROUTE_OUTPUTS, STACK_OUTPUTS } from '../../src/staff/index.js';
 import { synthStack } from './stack-fixture.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -113,6 +114,20 @@ describe('AutograderStack with autograder:cpuQueue=true', () => {
       for (const queue of queues) expect(statement).toContain(`["${queue}","JobQueueArn"]`);
       for (const definition of definitions) expect(statement).toContain(`"${definition}"`);
     }
+  });
+
+  it('names the CPU route in its outputs, so regrade --stack routes as intake does', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    // Assess
+    const definitions = idsOf(template, 'AWS::Batch::JobDefinition', {
+      PlatformCapabilities: ['FARGATE'],
+    });
+    expect(outputs[STACK_OUTPUTS.cpuJobDefinitionArn]?.Value).toEqual({ Ref: definitions[0] });
+    expect(outputs[STACK_OUTPUTS.cpuMaxTrainingMacs]?.Value).toBe(
+      String(DEFAULT_SETTINGS.cpuMaxTrainingMacs),
+    );
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining([...CPU_ROUTE_OUTPUTS]));
   });
 
   it('reports failed jobs of either queue to on-job-failed', () => {

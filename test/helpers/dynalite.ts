@@ -5,6 +5,8 @@ import { createSubmissionsTable } from '../../src/state/index.js';
 
 export interface TestDynamo {
   client: DynamoDBClient;
+  /** http://127.0.0.1:<port>, for clients the code under test makes itself. */
+  endpoint: string;
   /** A fresh table shaped as the stack's, under a new name. */
   newTable(): Promise<string>;
   close(): Promise<void>;
@@ -20,13 +22,15 @@ export async function startTestDynamo(): Promise<TestDynamo> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return {
     client,
+    endpoint,
     async newTable() {
       const name = `submissions-${process.pid}-${++tables}`;
       await createSubmissionsTable(client, name);

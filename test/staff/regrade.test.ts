@@ -2,25 +2,19 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
 import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import {
   buildReport,
-  type DeployedStack,
   DirectoryJsonSource,
   latestSubmissions,
   loadResults,
-  regradeOnStack,
   regradeResultKey,
 } from '../../src/staff/index.js';
 import { captureIo } from '../helpers/io.js';
 import { gradedResult, writeResultAt } from '../helpers/results.js';
-import { startTestS3, type TestS3 } from '../helpers/s3rver.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url));
 const BROKEN = fileURLToPath(
@@ -149,72 +143,5 @@ describe('autograder regrade DIR', () => {
     expect(await readdir(path.join(dir, 'results', 'bob'))).toHaveLength(1);
     expect(unknownCode).toBe(2);
     expect(unknown.err()).toContain('no submissions for: zed');
-  });
-});
-
-describe('regrade on the stack', () => {
-  const batch = mockClient(BatchClient);
-  let s3: TestS3;
-  const stack: DeployedStack = {
-    name: 'Course',
-    submissionsBucket: 'subs',
-    uploadPrefix: 'submissions/',
-    resultsBucket: 'res',
-    resultsPrefix: 'results/',
-    jobQueueArn: 'arn:aws:batch:us-east-1:1:job-queue/q',
-    jobDefinitionArn: 'arn:aws:batch:us-east-1:1:job-definition/d:1',
-  };
-
-  beforeAll(async () => {
-    s3 = await startTestS3(['subs', 'res']);
-  });
-  afterAll(async () => {
-    await s3.close();
-  });
-  beforeEach(() => {
-    batch.reset();
-  });
-
-  it('submits one Batch job per latest submission, each writing a result key of its own', async () => {
-    // Prepare
-    batch.on(SubmitJobCommand).resolvesOnce({ jobId: 'j-1', jobName: 'x', jobArn: 'a' });
-    await s3.client.send(
-      new PutObjectCommand({ Bucket: 'subs', Key: 'submissions/alice/new.json', Body: '{}' }),
-    );
-    await s3.client.send(
-      new PutObjectCommand({
-        Bucket: 'res',
-        Key: 'results/alice/new.regrade-20261201T091500Z.json',
-        Body: '{}',
-      }),
-    );
-    const targets = [{ student: 'alice', key: 'alice/new.json', uploadedAt: at(1) }];
-    // Act
-    const submitted = await regradeOnStack(stack, targets, {
-      s3: s3.client,
-      batch: new BatchClient({ region: 'us-east-1' }),
-      now: () => new Date('2026-12-01T09:15:00Z'),
-    });
-    // Assess
-    expect(submitted).toEqual([
-      expect.objectContaining({
-        jobId: 'j-1',
-        submissionKey: 'submissions/alice/new.json',
-        resultKey: 'results/alice/new.regrade-20261201T091500Z-2.json',
-      }),
-    ]);
-    const call = batch.commandCalls(SubmitJobCommand)[0]?.args[0].input;
-    expect(call?.jobQueue).toBe(stack.jobQueueArn);
-    expect(call?.jobDefinition).toBe(stack.jobDefinitionArn);
-    expect(call?.containerOverrides?.environment).toEqual(
-      expect.arrayContaining([
-        { name: 'AUTOGRADER_JOB_SUBMISSION_KEY', value: 'submissions/alice/new.json' },
-        {
-          name: 'AUTOGRADER_JOB_RESULT_KEY',
-          value: 'results/alice/new.regrade-20261201T091500Z-2.json',
-        },
-        { name: 'AUTOGRADER_JOB_RESULT_BUCKET', value: 'res' },
-      ]),
-    );
   });
 });

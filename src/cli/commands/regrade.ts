@@ -32,19 +32,22 @@ const USAGE = `autograder regrade DIR [--students a,b] [--data DIR] [--backend N
 const HELP = `Usage: ${USAGE}
 
 Grades each student's latest submission again (after a rubric fix, say), with the rubric this
-version ships. Every regrade writes a new result file, <name>.regrade-<time>.json beside the
-student's other results; nothing is overwritten, and "autograder report" then takes the newest
-and shows which rubric version each score comes from.
+version ships. Every regrade writes a new result file beside the student's other results
+(locally <name>.regrade-<time>.json; on the stack the regrade's own results/<student>/<id>.json);
+nothing is overwritten, and "autograder report" then takes the newest and shows which rubric
+version each score comes from.
 
   DIR              a folder with submissions/<student>/<name>.json (e.g. a copy of the bucket);
                    results go to DIR/results/<student>/
-  --stack STACK    regrade on AWS: one Batch job per submission on the deployed stack's queue,
-                   results in its results bucket (AWS credentials needed)
+  --stack STACK    regrade on AWS through the submission lifecycle: each regrade is a new
+                   submission record ("<time>-regrade", regrade of the original id) whose
+                   job intake starts as for an upload; its result is results/<student>/<id>.json
+                   and students see it in their history (AWS credentials needed)
   --students a,b   only these students (default: everyone with a submission)
   --data, --backend, --seed, --limit-train, --limit-test: as for "autograder grade" (local only)
 
-Exit status: 0 every regrade graded (or submitted, with --stack), 1 some were rejected or failed,
-2 usage error or unreadable input.`;
+Exit status: 0 every regrade graded (or queued, with --stack), 1 some were rejected or failed
+(or could not be started), 2 usage error or unreadable input.`;
 
 function previousRows(rows: readonly ReportRow[]): Map<string, ReportRow> {
   return new Map(rows.map((r) => [r.student, r]));
@@ -132,19 +135,22 @@ async function regradeStack(
   if (missing.length > 0) throw new UsageError(`no submissions for: ${missing.join(', ')}`);
   if (targets.length === 0)
     throw new UsageError(`no submissions in s3://${stack.submissionsBucket}/${stack.uploadPrefix}`);
-  const submitted = await regradeOnStack(stack, targets, { s3 });
+  const outcomes = await regradeOnStack(stack, targets, { s3 });
+  const queued = outcomes.filter((o) => o.status === 'queued');
   io.stdout(
-    `Submitted ${submitted.length} regrade job${submitted.length === 1 ? '' : 's'} to ${stack.jobQueueArn}:\n`,
+    `Regrading ${outcomes.length} submission${outcomes.length === 1 ? '' : 's'}: ${queued.length} queued on ${stack.jobQueueArn}\n`,
   );
-  for (const s of submitted) {
+  const width = Math.max(...outcomes.map((o) => o.target.student.length), 7);
+  for (const o of outcomes) {
+    const job = o.jobId ? `job ${o.jobId}` : (o.detail ?? '');
     io.stdout(
-      `  ${s.target.student}  ${s.submissionKey}  job ${s.jobId}  → s3://${stack.resultsBucket}/${s.resultKey}\n`,
+      `  ${o.target.student.padEnd(width)}  ${o.status.padEnd(8)}  ${o.id} (regrade of ${o.regradeOf || '?'})  ${job}  → s3://${stack.resultsBucket}/${o.resultKey}\n`,
     );
   }
   io.stdout(
     `\nWatch them: autograder status --stack ${stackName}; then autograder report --stack ${stackName}\n`,
   );
-  return 0;
+  return outcomes.every((o) => o.status === 'queued') ? 0 : 1;
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {

@@ -15,6 +15,8 @@ export interface SubmissionRow {
   status: Status;
   score: number | null;
   max_score: number;
+  /** Only on a staff regrade: the submission it grades again. */
+  regrade_of?: string;
 }
 
 export interface Progress {
@@ -31,6 +33,7 @@ export interface SubmissionDetail {
   status: Status;
   result: ResultFile | null;
   progress?: Progress | null;
+  regrade_of?: string;
 }
 
 export interface ApiAnswer<T> {

@@ -398,7 +398,9 @@ async function openSubmission(id: string, focus: boolean): Promise<void> {
       return;
     }
     const detail = answer.body;
-    byId('current-heading').textContent = `Submission of ${when(detail.submitted_at)}`;
+    byId('current-heading').textContent = detail.regrade_of
+      ? `Staff regrade of ${when(detail.submitted_at)}`
+      : `Submission of ${when(detail.submitted_at)}`;
     const text = statusText(detail);
     if (byId('status').textContent !== text) byId('status').textContent = text;
     renderResult(detail);
@@ -621,7 +623,12 @@ function showHistory(rows: SubmissionRow[]): void {
           return el(
             'tr',
             { 'data-id': row.id },
-            el('td', {}, when(row.submitted_at)),
+            el(
+              'td',
+              {},
+              when(row.submitted_at),
+              ...(row.regrade_of ? [' ', el('span', { class: 'help' }, '(staff regrade)')] : []),
+            ),
             el('td', {}, el('span', { class: `badge ${row.status}` }, row.status)),
             el(
               'td',
