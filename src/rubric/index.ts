@@ -21,7 +21,7 @@ export {
 export { DEFAULT_BASELINE_SUBMISSION, DEFAULT_RUBRIC } from './default-rubric.js';
 export { RubricError } from './errors.js';
 export { formatCount, formatMacs, formatPercent, formatScore } from './format.js';
-export { experimentRecord } from './records.js';
+export { experimentRecord, recheckRecord } from './records.js';
 export {
   buildFailureResult,
   buildGradedResult,
