@@ -1,4 +1,5 @@
 import { formatRate } from './format.js';
+import { reproductionRates } from './rates.js';
 import type { HonestSeedVerdict } from './audit.js';
 import type {
   BaselineNoise,
@@ -118,6 +119,7 @@ export function renderNoiseReport(input: {
       `| mean within | ${pp(p.mean_within_pp)} pp |`,
       `| false deductions (honest claims) | ${formatRate(r.rates.false_deduction)} (target < ${formatRate(input.targets.maxFalseDeduction)}) |`,
       `| detection of a claim off by ${input.targets.fabricatedOffBy} pp | ${formatRate(r.rates.detection)} |`,
+      `| detection of a claim off by ${2 * input.targets.fabricatedOffBy} pp | ${formatRate(reproductionRates(p, r.noise, 2 * input.targets.fabricatedOffBy).detection)} |`,
       `| re-check runs per honest claim | ${r.rates.expected_extra_runs.toFixed(3)} |`,
     );
   }

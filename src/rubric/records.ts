@@ -85,13 +85,17 @@ export function recheckRecord(
     message: outcome.message ?? null,
     seconds: outcome.seconds,
   }));
-  const values = [first.test_accuracy, ...recorded.map((r) => (r.status === 'ok' ? r.test_accuracy : null))];
-  const complete = values.every((v): v is number => v !== null);
+  const values = [
+    first.test_accuracy,
+    ...recorded.map((r) => (r.status === 'ok' ? r.test_accuracy : null)),
+  ];
+  const accuracies = values.filter((v): v is number => v !== null);
+  const complete = accuracies.length === values.length;
   return {
     reason: plan.reason,
-    tasks: plan.tasks,
+    tasks: [...plan.tasks],
     runs: recorded,
-    mean: complete ? mean(values) : null,
-    sd: complete ? sampleSd(values) : null,
+    mean: complete ? mean(accuracies) : null,
+    sd: complete ? sampleSd(accuracies) : null,
   };
 }

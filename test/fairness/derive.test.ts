@@ -3,6 +3,7 @@ import {
   DEFAULT_GRID,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
+  judgeHonestSeeds,
   mean,
   NoFairPolicyError,
   NoiseMeasurementsError,
@@ -11,7 +12,9 @@ import {
   sampleSd,
   sdUpperBound,
   summarizeNoise,
+  withDerivedTolerances,
 } from '../../src/fairness/index.js';
+import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 import { syntheticSeedNoise } from '../fixtures/fairness/synthetic-seed-noise.js';
 
 const onGrid = (x: number) => Math.abs(x / DEFAULT_GRID.step_pp - Math.round(x / DEFAULT_GRID.step_pp)) < 1e-9;
@@ -100,5 +103,33 @@ describe('deriving task 3.3 re-check', () => {
     expect(derived.rates.lose_full_at_limit).toBeLessThan(0.01);
     expect(derived.policy.recheck_beyond_pp).toBeGreaterThan(0);
     expect(Object.values(derived.policy).every(onGrid)).toBe(true);
+  });
+});
+
+describe('writing derived tolerances into the rubric', () => {
+  it('puts the policies and noise figures where the rubric test reads them, and honest seeds hold', () => {
+    // Prepare
+    const measurements = syntheticSeedNoise();
+    const summary = summarizeNoise(measurements);
+    const reproduction = deriveReproductionPolicy(measurements);
+    const baseline = deriveBaselinePolicy(measurements, 2);
+    const rubric = structuredClone(DEFAULT_RUBRIC) as unknown as Parameters<
+      typeof withDerivedTolerances
+    >[0];
+    // Act
+    const updated = withDerivedTolerances(rubric, measurements, summary, reproduction, baseline);
+    // Assess
+    const t41 = updated.tasks.find((t) => t.number === '4.1');
+    const t33 = updated.tasks.find((t) => t.number === '3.3');
+    expect(t41?.reproduction).toEqual(reproduction.policy);
+    expect(t41?.noise).toMatchObject({ measured: 'synthetic', source: 'noise/seed-noise.json' });
+    expect(t33?.recheck).toEqual(baseline.policy);
+    expect(updated.tasks.find((t) => t.number === '3.1')).toEqual(
+      rubric.tasks.find((t) => t.number === '3.1'),
+    );
+    const losing = judgeHonestSeeds(measurements, reproduction.policy).filter(
+      (v) => !v.judgement.holds,
+    );
+    expect(losing).toEqual([]);
   });
 });
