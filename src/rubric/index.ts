@@ -36,5 +36,5 @@ export { isResultFile, resultSchemaErrors } from './result-schema.js';
 export { maxScore, scoreRubric, totalScore } from './score.js';
 export { FAILURE_REASON_TEXT, renderResultMarkdown } from './summary-markdown.js';
 export { renderResultText } from './summary-text.js';
-export { jobTimeLimitSeconds } from './time-budget.js';
+export { jobTimeLimitSeconds, maxTrainingRuns } from './time-budget.js';
 export * from './types.js';
