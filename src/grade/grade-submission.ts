@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cifar10Dataset } from '../data/types.js';
-import { planRechecks, type RecheckPlan } from '../fairness/index.js';
+import { planRechecks } from '../fairness/index.js';
 import {
   type BaselineRecord,
   buildFailureResult,
@@ -22,6 +22,7 @@ import {
 import { resolveTraining, validateSubmission } from '../spec/index.js';
 import { selectBackend, trainExperiment } from '../train/index.js';
 import type { BackendInfo, TrainOutcome } from '../train/types.js';
+import { runRechecks } from './recheck.js';
 import type { GradeDeps, GradeInput } from './types.js';
 
 function reasonOf(error: unknown): string {
@@ -59,7 +60,8 @@ interface Setup {
 }
 
 /**
- * Grades one submission: read → validate → train each experiment → score → write.
+ * Grades one submission: read → validate → train each experiment → re-check borderline
+ * figures with more seeds → score → write.
  *
  * Always answers with a result file, never throws for anything a submission or the data can do:
  * an invalid submission gets a rejected result (score 0, every error); a setup failure (no data,
@@ -194,76 +196,43 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
 
   // A borderline figure is trained again with the next seeds (docs/fairness.md): only the
   // experiments the planner names pay for it, and the runs share the lanes like experiments.
-  if (!deps.signal?.aborted) {
-    const plans = planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
-    const runRecheck = async (
-      recheck: RecheckPlan,
-      runSeed: number,
-    ): Promise<TrainOutcome | undefined> => {
-      const { experiment } = plan[recheck.index] as (typeof plan)[number];
-      try {
-        return await train({
-          name: experiment.name,
-          layers: experiment.layers,
-          training: resolveTraining(experiment, rubric),
-          data: setup.data,
-          seed: runSeed,
-          timeLimitMs,
-          clock,
-          onProgress: deps.onProgress,
-          signal: deps.signal,
-        });
-      } catch (error) {
-        if (deps.signal?.aborted) return undefined;
-        return crashedOutcome(experiment.name, error);
-      }
-    };
-    const jobs = plans.flatMap((p) => p.seeds.map((runSeed) => ({ recheck: p, runSeed })));
-    const outcomes = new Map<RecheckPlan, Array<{ seed: number; outcome: TrainOutcome }>>();
-    let nextJob = 0;
-    const recheckLane = async (): Promise<void> => {
-      while (nextJob < jobs.length && !deps.signal?.aborted) {
-        const job = jobs[nextJob] as (typeof jobs)[number];
-        nextJob += 1;
-        const { recheck, runSeed } = job;
-        if (runSeed === recheck.seeds[0]) {
-          deps.onEvent?.({
-            type: 'recheck',
-            name: recheck.name,
-            index: recheck.index,
-            seeds: recheck.seeds,
-            tasks: recheck.tasks,
-            reason: recheck.reason,
-            reported: recheck.reported,
-            reproduced: recheck.reproduced,
+  const rechecks = deps.signal?.aborted
+    ? []
+    : planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
+  if (rechecks.length > 0) {
+    // Everything the first pass measured is safe before the extra runs start.
+    await checkpoint();
+    await runRechecks({
+      plans: rechecks,
+      concurrency: deps.concurrency ?? 1,
+      onEvent: deps.onEvent,
+      signal: deps.signal,
+      trainAt: async (recheck, runSeed) => {
+        const { experiment } = plan[recheck.index] as (typeof plan)[number];
+        try {
+          return await train({
+            name: experiment.name,
+            layers: experiment.layers,
+            training: resolveTraining(experiment, rubric),
+            data: setup.data,
+            seed: runSeed,
+            timeLimitMs,
+            clock,
+            onProgress: deps.onProgress,
+            signal: deps.signal,
           });
+        } catch (error) {
+          // A run that fails is recorded as failed; the checks then judge on the first run.
+          if (deps.signal?.aborted) return undefined;
+          return crashedOutcome(experiment.name, error);
         }
-        const outcome = await runRecheck(recheck, runSeed);
-        if (outcome === undefined) return;
-        deps.onEvent?.({
-          type: 'recheck-end',
-          name: recheck.name,
-          index: recheck.index,
-          seed: runSeed,
-          outcome,
-        });
-        const done = outcomes.get(recheck) ?? [];
-        done.push({ seed: runSeed, outcome });
-        outcomes.set(recheck, done);
-        if (done.length === recheck.seeds.length) {
-          const first = records[recheck.index] as ExperimentRecord;
-          done.sort((a, b) => a.seed - b.seed);
-          records[recheck.index] = { ...first, recheck: recheckRecord(first, recheck, done) };
-          await checkpoint();
-        }
-      }
-    };
-    const recheckLanes = Math.max(1, Math.min(jobs.length, Math.floor(deps.concurrency ?? 1)));
-    if (jobs.length > 0) {
-      // Everything the first pass measured is safe before the extra runs start.
-      await checkpoint();
-      await Promise.all(Array.from({ length: recheckLanes }, recheckLane));
-    }
+      },
+      onDone: async (recheck, runs) => {
+        const first = records[recheck.index] as ExperimentRecord;
+        records[recheck.index] = { ...first, recheck: recheckRecord(first, recheck, runs) };
+        await checkpoint();
+      },
+    });
     await writes;
   }
 
