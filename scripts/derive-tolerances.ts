@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  type BaselineNoise,
   DEFAULT_BASELINE_TARGETS,
   DEFAULT_GRID,
   DEFAULT_REPRODUCTION_TARGETS,
@@ -21,11 +22,10 @@ import {
   NoFairPolicyError,
   NoiseMeasurementsError,
   parseSeedNoise,
+  type ReproductionNoise,
   renderNoiseReport,
   summarizeNoise,
   withDerivedTolerances,
-  type BaselineNoise,
-  type ReproductionNoise,
 } from '../src/fairness/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,12 +1,7 @@
 import { NoFairPolicyError } from './errors.js';
-import { summarizeNoise } from './noise.js';
 import { formatRate } from './format.js';
-import {
-  baselineRates,
-  honestClaimRates,
-  recheckProbability,
-  reproductionRates,
-} from './rates.js';
+import { summarizeNoise } from './noise.js';
+import { baselineRates, honestClaimRates, recheckProbability, reproductionRates } from './rates.js';
 import type {
   BaselineRecheckPolicy,
   BaselineTargets,
@@ -50,7 +45,10 @@ function checkGrid(grid: SearchGrid): void {
       `the search grid needs step_pp > 0 and max_pp ≥ step_pp, not ${grid.step_pp}/${grid.max_pp}`,
     );
   }
-  if (grid.recheck_runs.length === 0 || grid.recheck_runs.some((k) => !Number.isInteger(k) || k < 1)) {
+  if (
+    grid.recheck_runs.length === 0 ||
+    grid.recheck_runs.some((k) => !Number.isInteger(k) || k < 1)
+  ) {
     throw new RangeError('the search grid needs re-check sizes that are positive integers');
   }
 }
@@ -83,6 +81,10 @@ export function deriveReproductionPolicy(
   let best: DerivedReproduction | undefined;
   let nearest: { policy: ReproductionPolicy; rate: number } | null = null;
   let searched = 0;
+  const isFair = (policy: ReproductionPolicy): boolean => {
+    searched += 1;
+    return honestClaimRates(policy, noise).false_deduction < targets.max_false_deduction;
+  };
   // Returns whether the policy's false-deduction rate met the target.
   const consider = (policy: ReproductionPolicy): boolean => {
     searched += 1;
@@ -114,10 +116,17 @@ export function deriveReproductionPolicy(
         const extra = recheckProbability(base, noise) * k;
         if (extra > targets.max_expected_extra_runs) continue;
         // A claim holds more often, honest or not, as mean_within_pp grows: the smallest
-        // that is fair catches the most, so the scan stops there.
-        for (const t3 of steps(grid.step_pp, grid)) {
-          if (consider({ ...base, mean_within_pp: t3 })) break;
+        // that is fair catches the most. Bisect for it; the largest tells whether any is fair.
+        const means = steps(grid.step_pp, grid);
+        let low = 0;
+        let high = means.length - 1;
+        if (!consider({ ...base, mean_within_pp: means[high] as number })) continue;
+        while (low < high) {
+          const middle = Math.floor((low + high) / 2);
+          if (isFair({ ...base, mean_within_pp: means[middle] as number })) high = middle;
+          else low = middle + 1;
         }
+        consider({ ...base, mean_within_pp: means[low] as number });
       }
     }
   }

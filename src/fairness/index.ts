@@ -39,8 +39,7 @@ export {
   sdUpperBound,
   simpson,
 } from './normal.js';
-export { type RecheckPlan, planRechecks } from './plan.js';
-export { renderNoiseReport, withDerivedTolerances } from './report.js';
+export { planRechecks, type RecheckPlan } from './plan.js';
 export { baselinePolicyOf, reproductionPolicyOf } from './policy.js';
 export {
   baselineRates,
@@ -50,4 +49,5 @@ export {
   recheckProbability,
   reproductionRates,
 } from './rates.js';
+export { renderNoiseReport, withDerivedTolerances } from './report.js';
 export * from './types.js';

@@ -38,9 +38,7 @@ function optional<T>(read: () => T): T | undefined {
 }
 
 function measured(record: ExperimentRecord): number | undefined {
-  return record.status === 'ok' && record.test_accuracy !== null
-    ? record.test_accuracy
-    : undefined;
+  return record.status === 'ok' && record.test_accuracy !== null ? record.test_accuracy : undefined;
 }
 
 /**

@@ -22,7 +22,9 @@ function numberIn(task: PolicyTask, group: 'reproduction' | 'recheck', key: stri
 function runsIn(task: PolicyTask, group: 'reproduction' | 'recheck'): number {
   const runs = numberIn(task, group, 'recheck_runs');
   if (!Number.isInteger(runs) || runs < 1) {
-    throw new Error(`rubric task ${task.number}'s "${group}.recheck_runs" must be a whole number ≥ 1`);
+    throw new Error(
+      `rubric task ${task.number}'s "${group}.recheck_runs" must be a whole number ≥ 1`,
+    );
   }
   return runs;
 }

@@ -28,8 +28,7 @@ export function claimProbabilities(
   noise: NoiseModel,
   offset: number,
 ): { holds: number; recheck: number } {
-  const { pass_within_pp: t1, recheck_within_pp: t2, recheck_runs: k, mean_within_pp: t3 } =
-    policy;
+  const { pass_within_pp: t1, recheck_within_pp: t2, recheck_runs: k, mean_within_pp: t3 } = policy;
   const st2 = noise.sigmaStudent ** 2;
   const sg2 = noise.sigmaGrader ** 2;
   const total = st2 + sg2;

@@ -1,6 +1,6 @@
+import type { HonestSeedVerdict } from './audit.js';
 import { formatRate } from './format.js';
 import { reproductionRates } from './rates.js';
-import type { HonestSeedVerdict } from './audit.js';
 import type {
   BaselineNoise,
   DerivedBaseline,

@@ -1,10 +1,10 @@
 import {
   type BaselineJudgement,
+  baselinePolicyOf,
   type ClaimJudgement,
   formatReproduced,
   judgeBaseline,
   judgeClaim,
-  baselinePolicyOf,
   reproductionPolicyOf,
 } from '../fairness/index.js';
 import type { Experiment, ExperimentAnalysis, Layer } from '../spec/types.js';
@@ -240,7 +240,13 @@ export const checkBeatsBaseline: RubricCheck = (input, task) => {
     policy,
   );
   const figures = `${name} reached ${formatPercent(accuracy)} with ${formatCount(record.params)} parameters.`;
-  const recheck = baselineRecheckNote(judgement, baseline.accuracy, comparable, partialWithin, policy.mean_margin_pp);
+  const recheck = baselineRecheckNote(
+    judgement,
+    baseline.accuracy,
+    comparable,
+    partialWithin,
+    policy.mean_margin_pp,
+  );
   const gap = judgement.gap;
   if (judgement.level === 'full') {
     const standing =
@@ -311,7 +317,10 @@ function baselineRecheckNote(
       const meanGap = j.meanGap;
       if (!figures || meanGap === null) return '';
       const limits = `full marks within ${formatPoints(comparable + margin)}, partial within ${formatPoints(partialWithin + margin)} for a mean`;
-      const helped = j.level !== j.firstLevel ? ' The re-check raised the verdict.' : ' The re-check did not change the verdict.';
+      const helped =
+        j.level !== j.firstLevel
+          ? ' The re-check raised the verdict.'
+          : ' The re-check did not change the verdict.';
       return ` One run moves by a few points with the seed, so the grader trained it again: ${formatReproduced(figures)}, ${formatPoints(Math.abs(meanGap))} ${meanGap >= 0 ? 'below' : 'above'} the baseline's ${formatPercent(baselineAccuracy)} (${limits}).${helped}`;
     }
   }

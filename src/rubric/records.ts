@@ -1,6 +1,6 @@
+import { mean, sampleSd } from '../fairness/normal.js';
 import type { Experiment, ExperimentAnalysis } from '../spec/types.js';
 import type { TrainOutcome } from '../train/types.js';
-import { mean, sampleSd } from '../fairness/normal.js';
 import type {
   EpochRecord,
   ExperimentRecord,

@@ -1,3 +1,4 @@
+import { formatReproduced } from '../fairness/format.js';
 import {
   escapeMarkdown,
   formatCount,
@@ -7,7 +8,6 @@ import {
   formatPercentOrDash,
   formatScore,
 } from './format.js';
-import { formatReproduced } from '../fairness/format.js';
 import type { ExperimentRecord, FailureReason, ResultFile } from './types.js';
 
 /** Words for each failure reason, completing "The grading job stopped: ...". */
@@ -39,7 +39,11 @@ function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {
     const seeds = recheck.runs.map((run) => run.seed);
     const figures =
       recheck.mean !== null && recheck.sd !== null && seeds.length > 0
-        ? formatReproduced({ mean: recheck.mean, sd: recheck.sd, seeds: [(seeds[0] ?? 1) - 1, ...seeds] })
+        ? formatReproduced({
+            mean: recheck.mean,
+            sd: recheck.sd,
+            seeds: [(seeds[0] ?? 1) - 1, ...seeds],
+          })
         : `seeds ${seeds.join(', ')}; a run did not finish, so the first run decides`;
     notes.push(
       `- **${escapeMarkdown(r.name)}** re-checked with more seeds (${escapeMarkdown(recheck.reason)}): ${figures}`,

@@ -49,22 +49,23 @@ function simulateClaims(
 describe('task 4.1 verdicts on seeded synthetic students', () => {
   const signs = [DERIVED.noise, { ...DERIVED.noise, bias: -DERIVED.noise.bias }];
 
-  it.each(
-    signs.map((noise) => [noise.bias.toFixed(2), noise] as const),
-  )('honest claims (engine bias %s pp) hold at least 99% of the time, as the formula says', (_, noise) => {
-    // Prepare
-    const exact = reproductionRates(DERIVED.policy, noise, 5);
-    // Act
-    const simulated = simulateClaims(DERIVED.policy, noise, 0, 11);
-    // Assess
-    expect(simulated.holds).toBeGreaterThanOrEqual(0.99 - tolerance(0.01));
-    expect(exact.false_deduction).toBeLessThan(0.01);
-    const thisSign = oneSidedDetection(DERIVED.policy, noise, 0);
-    expect(Math.abs(1 - simulated.holds - thisSign)).toBeLessThan(tolerance(thisSign));
-    expect(simulated.rechecked * DERIVED.policy.recheck_runs).toBeLessThanOrEqual(
-      exact.expected_extra_runs + DERIVED.policy.recheck_runs * tolerance(0.5),
-    );
-  });
+  it.each(signs.map((noise) => [noise.bias.toFixed(2), noise] as const))(
+    'honest claims (engine bias %s pp) hold at least 99% of the time, as the formula says',
+    (_, noise) => {
+      // Prepare
+      const exact = reproductionRates(DERIVED.policy, noise, 5);
+      // Act
+      const simulated = simulateClaims(DERIVED.policy, noise, 0, 11);
+      // Assess
+      expect(simulated.holds).toBeGreaterThanOrEqual(0.99 - tolerance(0.01));
+      expect(exact.false_deduction).toBeLessThan(0.01);
+      const thisSign = oneSidedDetection(DERIVED.policy, noise, 0);
+      expect(Math.abs(1 - simulated.holds - thisSign)).toBeLessThan(tolerance(thisSign));
+      expect(simulated.rechecked * DERIVED.policy.recheck_runs).toBeLessThanOrEqual(
+        exact.expected_extra_runs + DERIVED.policy.recheck_runs * tolerance(0.5),
+      );
+    },
+  );
 
   it.each([
     [5, 1],
@@ -156,7 +157,11 @@ describe('task 3.3 re-check on seeded synthetic networks', () => {
 
   it('without a re-check a network at the limit would lose full marks half the time', () => {
     // Prepare
-    const none: BaselineRecheckPolicy = { recheck_beyond_pp: 0, recheck_runs: 2, mean_margin_pp: 0 };
+    const none: BaselineRecheckPolicy = {
+      recheck_beyond_pp: 0,
+      recheck_runs: 2,
+      mean_margin_pp: 0,
+    };
     // Act
     const full = simulateFull(none, comparable, 6);
     // Assess
@@ -175,10 +180,15 @@ describe('judging one claim', () => {
 
   it('a borderline claim holds when the mean of the re-check is close enough', () => {
     // Act
-    const j = judgeClaim(45, first, [
-      { seed: 43, test_accuracy: 43.9 },
-      { seed: 44, test_accuracy: 43.3 },
-    ], policy);
+    const j = judgeClaim(
+      45,
+      first,
+      [
+        { seed: 43, test_accuracy: 43.9 },
+        { seed: 44, test_accuracy: 43.3 },
+      ],
+      policy,
+    );
     // Assess
     expect(j).toMatchObject({ holds: true, outcome: 'rechecked' });
     expect(j.reproduced?.seeds).toEqual([42, 43, 44]);
@@ -188,10 +198,15 @@ describe('judging one claim', () => {
   it('a borderline claim without its re-check runs, or with a failed one, falls back to the first run', () => {
     // Act
     const missing = judgeClaim(45, first, null, policy);
-    const failed = judgeClaim(45, first, [
-      { seed: 43, test_accuracy: 44 },
-      { seed: 44, test_accuracy: null },
-    ], policy);
+    const failed = judgeClaim(
+      45,
+      first,
+      [
+        { seed: 43, test_accuracy: 44 },
+        { seed: 44, test_accuracy: null },
+      ],
+      policy,
+    );
     // Assess
     expect(missing).toMatchObject({ holds: false, outcome: 'not-rechecked' });
     expect(failed).toMatchObject({ holds: false, outcome: 'recheck-failed', failedSeed: 44 });
@@ -199,10 +214,15 @@ describe('judging one claim', () => {
 
   it('a claim past the re-check band fails at once, whatever more runs say', () => {
     // Act
-    const j = judgeClaim(47, first, [
-      { seed: 43, test_accuracy: 47 },
-      { seed: 44, test_accuracy: 47 },
-    ], policy);
+    const j = judgeClaim(
+      47,
+      first,
+      [
+        { seed: 43, test_accuracy: 47 },
+        { seed: 44, test_accuracy: 47 },
+      ],
+      policy,
+    );
     // Assess
     expect(j).toMatchObject({ holds: false, outcome: 'beyond' });
   });

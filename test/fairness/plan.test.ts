@@ -59,7 +59,11 @@ describe('planning re-checks', () => {
 
   it('asks once for an experiment both tasks find borderline, with the larger re-check', () => {
     // Prepare: the final network is 2.5 pp under the baseline and 3.5 pp off its claim.
-    const final = { ...convnet, reported: { params: CONVNET_PARAMS, test_accuracy: 43.17 }, measured: { test_accuracy: 39.67 } };
+    const final = {
+      ...convnet,
+      reported: { params: CONVNET_PARAMS, test_accuracy: 43.17 },
+      measured: { test_accuracy: 39.67 },
+    };
     const input = checkInput([final, { ...small, measured: { test_accuracy: 47 } }]);
     // Act
     const plans = planRechecks({

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { syntheticCifar10 } from '../../src/data/index.js';
+import type { TrainRequest } from '../../src/grade/index.js';
 import { type GradeDeps, type GradeEvent, gradeSubmission } from '../../src/grade/index.js';
 import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import type { BackendInfo } from '../../src/train/types.js';
-import type { TrainRequest } from '../../src/grade/index.js';
 import { type FakeAnswer, type FakeAnswers, fakeTrainer } from '../fixtures/grade/fake-trainer.js';
 
 const TWO_EXPERIMENTS = readFileSync(
@@ -303,7 +303,12 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
     expect(result.tests[3]?.output).toContain('Held up on re-check');
     expect(result.tests[3]?.output).toContain('41.67% ± 1.61 over 3 runs (seeds 42–44)');
     const recheck = h.events.find((e) => e.type === 'recheck');
-    expect(recheck).toMatchObject({ name: 'one-conv', seeds: [43, 44], reported: 40, reproduced: 43.5 });
+    expect(recheck).toMatchObject({
+      name: 'one-conv',
+      seeds: [43, 44],
+      reported: 40,
+      reproduced: 43.5,
+    });
     expect(h.events.filter((e) => e.type === 'recheck-end')).toHaveLength(2);
   });
 
@@ -327,7 +332,9 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
     // Assess
     expect(h.train.requests.map((r) => [r.name, r.seed])).toContainEqual(['small', 44]);
     expect(result.extra_data.experiments[0]?.recheck?.tasks).toEqual(['3.3']);
-    expect(result.extra_data.experiments[0]?.recheck?.reason).toMatch(/^3\.3: the first run gave 39\.67%/);
+    expect(result.extra_data.experiments[0]?.recheck?.reason).toMatch(
+      /^3\.3: the first run gave 39\.67%/,
+    );
     expect(result.tests[2]).toMatchObject({ number: '3.3', score: 2 });
     expect(result.tests[2]?.output).toContain('trained it again');
   });
@@ -335,7 +342,11 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
   it('records a re-check run that fails and falls back to the first run, without crashing', async () => {
     // Prepare
     const h = harness({
-      'one-conv': bySeed({ 42: 43.5, 43: 41, 44: new Error('WebAssembly.Memory(): out of memory') }),
+      'one-conv': bySeed({
+        42: 43.5,
+        43: 41,
+        44: new Error('WebAssembly.Memory(): out of memory'),
+      }),
     });
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
@@ -381,7 +392,12 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess
-    expect(inner.requests.filter((r) => r.seed !== 42).map((r) => r.seed).sort()).toEqual([43, 44]);
+    expect(
+      inner.requests
+        .filter((r) => r.seed !== 42)
+        .map((r) => r.seed)
+        .sort(),
+    ).toEqual([43, 44]);
     expect(most).toBe(2);
     expect(result.extra_data.experiments[1]?.recheck?.runs.map((r) => r.seed)).toEqual([43, 44]);
   });

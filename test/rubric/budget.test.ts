@@ -46,8 +46,10 @@ describe('the rubric budget against the production GPU', () => {
     // Prepare
     const { time_limit_seconds_per_experiment: perExperiment, job_overhead_seconds: overhead } =
       DEFAULT_RUBRIC.training;
-    const claimRuns = DEFAULT_RUBRIC.tasks.find((t) => t.number === '4.1')?.reproduction?.recheck_runs ?? 0;
-    const finalRuns = DEFAULT_RUBRIC.tasks.find((t) => t.number === '3.3')?.recheck?.recheck_runs ?? 0;
+    const claimRuns =
+      DEFAULT_RUBRIC.tasks.find((t) => t.number === '4.1')?.reproduction?.recheck_runs ?? 0;
+    const finalRuns =
+      DEFAULT_RUBRIC.tasks.find((t) => t.number === '3.3')?.recheck?.recheck_runs ?? 0;
     // Act
     const needed = jobTimeLimitSeconds(DEFAULT_RUBRIC);
     // Assess: each experiment's claim may be re-checked, the final network by the larger policy.

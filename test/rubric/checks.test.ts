@@ -223,7 +223,11 @@ const BASELINE_CASES: CheckCase[] = [
     ]),
     score: 2,
     status: 'passed',
-    says: ['comparable with the baseline on the mean', '40.72% ± 0.95 over 3 runs (seeds 42–44)', 'raised the verdict'],
+    says: [
+      'comparable with the baseline on the mean',
+      '40.72% ± 0.95 over 3 runs (seeds 42–44)',
+      'raised the verdict',
+    ],
   },
   {
     description: 'partial: a re-check that confirms the first run changes nothing',
@@ -333,7 +337,8 @@ const REPORT_CASES: CheckCase[] = [
     ],
   },
   {
-    description: 'full: a borderline claim holds on the mean of the re-check, and the message says so',
+    description:
+      'full: a borderline claim holds on the mean of the re-check, and the message says so',
     data: checkInput([
       honestConvnet,
       { ...honestSmall, measured: { test_accuracy: 43.5, recheck: recheck([45.6, 46.1]) } },
@@ -346,7 +351,8 @@ const REPORT_CASES: CheckCase[] = [
     ],
   },
   {
-    description: 'partial: a borderline claim fails on re-check, with the reproduced figure and its spread',
+    description:
+      'partial: a borderline claim fails on re-check, with the reproduced figure and its spread',
     data: checkInput([
       honestConvnet,
       { ...honestSmall, measured: { test_accuracy: 43.5, recheck: recheck([42.9, 43.8]) } },

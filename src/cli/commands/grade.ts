@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../../config.js';
+import { formatSeeds } from '../../fairness/index.js';
 import {
   calibrationLookup,
   type GradeDeps,
@@ -12,7 +13,6 @@ import {
   RESULT_SUFFIX,
   resultPathFor,
 } from '../../grade/index.js';
-import { formatSeeds } from '../../fairness/index.js';
 import { formatCount, formatScore, renderResultText } from '../../rubric/index.js';
 import { createProgressReporter } from '../../train/index.js';
 import { UsageError } from '../errors.js';
