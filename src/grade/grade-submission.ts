@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cifar10Dataset } from '../data/types.js';
+import { planRechecks } from '../fairness/index.js';
 import {
   type BaselineRecord,
   buildFailureResult,
@@ -14,12 +15,14 @@ import {
   experimentRecord,
   type ResultFile,
   type Rubric,
+  recheckRecord,
   referenceBaseline,
   type SubmissionIdentity,
 } from '../rubric/index.js';
 import { resolveTraining, validateSubmission } from '../spec/index.js';
 import { selectBackend, trainExperiment } from '../train/index.js';
 import type { BackendInfo, TrainOutcome } from '../train/types.js';
+import { runRechecks } from './recheck.js';
 import type { GradeDeps, GradeInput } from './types.js';
 
 function reasonOf(error: unknown): string {
@@ -57,7 +60,8 @@ interface Setup {
 }
 
 /**
- * Grades one submission: read → validate → train each experiment → score → write.
+ * Grades one submission: read → validate → train each experiment → re-check borderline
+ * figures with more seeds → score → write.
  *
  * Always answers with a result file, never throws for anything a submission or the data can do:
  * an invalid submission gets a rejected result (score 0, every error); a setup failure (no data,
@@ -189,6 +193,48 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
   const lanes = Math.max(1, Math.min(total, Math.floor(deps.concurrency ?? 1)));
   await Promise.all(Array.from({ length: lanes }, lane));
   await writes;
+
+  // A borderline figure is trained again with the next seeds (docs/fairness.md): only the
+  // experiments the planner names pay for it, and the runs share the lanes like experiments.
+  const rechecks = deps.signal?.aborted
+    ? []
+    : planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
+  if (rechecks.length > 0) {
+    // Everything the first pass measured is safe before the extra runs start.
+    await checkpoint();
+    await runRechecks({
+      plans: rechecks,
+      concurrency: deps.concurrency ?? 1,
+      onEvent: deps.onEvent,
+      signal: deps.signal,
+      trainAt: async (recheck, runSeed) => {
+        const { experiment } = plan[recheck.index] as (typeof plan)[number];
+        try {
+          return await train({
+            name: experiment.name,
+            layers: experiment.layers,
+            training: resolveTraining(experiment, rubric),
+            data: setup.data,
+            seed: runSeed,
+            timeLimitMs,
+            clock,
+            onProgress: deps.onProgress,
+            signal: deps.signal,
+          });
+        } catch (error) {
+          // A run that fails is recorded as failed; the checks then judge on the first run.
+          if (deps.signal?.aborted) return undefined;
+          return crashedOutcome(experiment.name, error);
+        }
+      },
+      onDone: async (recheck, runs) => {
+        const first = records[recheck.index] as ExperimentRecord;
+        records[recheck.index] = { ...first, recheck: recheckRecord(first, recheck, runs) };
+        await checkpoint();
+      },
+    });
+    await writes;
+  }
 
   if (deps.signal?.aborted) {
     const stopped = buildFailureResult({

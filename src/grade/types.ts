@@ -1,5 +1,5 @@
 import type { Cifar10Dataset } from '../data/types.js';
-import type { CalibrationKey, ResultFile, Rubric } from '../rubric/index.js';
+import type { CalibrationKey, ResultFile, Rubric, TaskNumber } from '../rubric/index.js';
 import type { Layer } from '../spec/types.js';
 import type { BackendInfo, ResolvedTraining, TrainOutcome, TrainProgress } from '../train/types.js';
 
@@ -43,7 +43,20 @@ export type GradeEvent =
       baseline: 'calibration' | 'reference';
     }
   | { type: 'experiment-start'; name: string; index: number; total: number }
-  | { type: 'experiment-end'; name: string; index: number; total: number; outcome: TrainOutcome };
+  | { type: 'experiment-end'; name: string; index: number; total: number; outcome: TrainOutcome }
+  | {
+      /** A borderline figure: the experiment is trained again with `seeds`. */
+      type: 'recheck';
+      name: string;
+      index: number;
+      seeds: number[];
+      tasks: TaskNumber[];
+      reason: string;
+      /** The student's reported accuracy, if any, and the first run's. */
+      reported: number | null;
+      reproduced: number;
+    }
+  | { type: 'recheck-end'; name: string; index: number; seed: number; outcome: TrainOutcome };
 
 export interface GradeDeps {
   /** Loads CIFAR-10, already sliced when `slice` is set. Called only for a valid submission. */

@@ -76,6 +76,8 @@ export async function runGradescope(
             say(`[${event.index + 1}/${event.total}] ${event.name}`);
           if (event.type === 'ready')
             say(`Engine: ${event.backend.name} (${event.backend.detail})`);
+          if (event.type === 'recheck')
+            say(`Re-checking ${event.name} with ${event.seeds.length} more seeds: ${event.reason}`);
         },
       },
       onFileEnd: ({ result }) => {

@@ -280,6 +280,10 @@ function describeGradeEvent(entry: GradeEvent | Record<string, unknown>): string
       const accuracy = event.outcome.testAccuracy;
       return `${event.name}: ${event.outcome.status}${accuracy === undefined ? '' : `, ${accuracy.toFixed(2)}% test accuracy`}`;
     }
+    case 'recheck': {
+      const event = entry as Extract<GradeEvent, { type: 'recheck' }>;
+      return `${event.name}: borderline, re-checking with ${event.seeds.length} more seeds`;
+    }
     default:
       return undefined;
   }

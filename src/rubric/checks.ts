@@ -1,3 +1,12 @@
+import {
+  type BaselineJudgement,
+  baselinePolicyOf,
+  type ClaimJudgement,
+  formatReproduced,
+  judgeBaseline,
+  judgeClaim,
+  reproductionPolicyOf,
+} from '../fairness/index.js';
 import type { Experiment, ExperimentAnalysis, Layer } from '../spec/types.js';
 import {
   formatCount,
@@ -11,6 +20,7 @@ import type {
   CheckInput,
   CheckVerdict,
   ExperimentRecord,
+  RecheckRecord,
   RubricCheck,
   RubricTask,
   TaskNumber,
@@ -197,6 +207,7 @@ export const checkBeatsBaseline: RubricCheck = (input, task) => {
   const comparable = requiredNumber(task, 'comparable_within_pp');
   const partialWithin = requiredNumber(task, 'partial_within_pp');
   const partialPoints = task.partial_points ?? 0;
+  const policy = baselinePolicyOf(task);
   const { experiment, record } = finalExperiment(input);
   const name = `"${experiment.name}"`;
   const baseline = input.baseline;
@@ -221,35 +232,104 @@ export const checkBeatsBaseline: RubricCheck = (input, task) => {
     );
   }
   const accuracy = record.test_accuracy;
-  const gap = baseline.accuracy - accuracy;
+  const judgement = judgeBaseline(
+    baseline.accuracy,
+    { seed: firstSeed(input, record), test_accuracy: accuracy },
+    recheckRuns(record.recheck),
+    { comparable_within_pp: comparable, partial_within_pp: partialWithin },
+    policy,
+  );
   const figures = `${name} reached ${formatPercent(accuracy)} with ${formatCount(record.params)} parameters.`;
-  if (gap <= comparable) {
+  const recheck = baselineRecheckNote(
+    judgement,
+    baseline.accuracy,
+    comparable,
+    partialWithin,
+    policy.mean_margin_pp,
+  );
+  const gap = judgement.gap;
+  if (judgement.level === 'full') {
     const standing =
-      gap <= 0 ? 'better than the baseline' : `within ${formatPoints(comparable)} of the baseline`;
+      judgement.firstLevel !== 'full'
+        ? 'comparable with the baseline on the mean of the re-check'
+        : gap <= 0
+          ? 'better than the baseline'
+          : `within ${formatPoints(comparable)} of the baseline`;
     return verdict(
       task,
       task.points,
-      `${figures} That is ${standing}, with fewer parameters. ${note}`,
+      `${figures} That is ${standing}, with fewer parameters.${recheck} ${note}`,
     );
   }
-  if (gap <= partialWithin) {
+  if (judgement.level === 'partial') {
+    const standing =
+      judgement.firstLevel === 'partial'
+        ? `${formatPoints(gap)} below the baseline`
+        : 'short of the baseline, but within reach on the mean of the re-check';
     return verdict(
       task,
       partialPoints,
-      `${figures} That is ${formatPoints(gap)} below the baseline: partial credit (full marks within ${formatPoints(comparable)}). More channels in the early Conv2d layers, or a second conv stage, usually close the gap. ${note}`,
+      `${figures} That is ${standing}: partial credit (full marks within ${formatPoints(comparable)}).${recheck} More channels in the early Conv2d layers, or a second conv stage, usually close the gap. ${note}`,
     );
   }
   return verdict(
     task,
     0,
-    `${figures} That is ${formatPoints(gap)} below the baseline; credit starts within ${formatPoints(partialWithin)}. ${note}`,
+    `${figures} That is ${formatPoints(gap)} below the baseline; credit starts within ${formatPoints(partialWithin)}.${recheck} ${note}`,
   );
 };
+
+/** The seed of an experiment's first run, for messages that list the seeds judged. */
+function firstSeed(input: CheckInput, record: ExperimentRecord): number {
+  if (typeof input.seed === 'number') return input.seed;
+  const next = record.recheck?.runs?.[0]?.seed;
+  return typeof next === 'number' ? next - 1 : 0;
+}
+
+/** The re-check runs a record holds, as the judges read them; null when there was none. */
+function recheckRuns(
+  recheck: RecheckRecord | null | undefined,
+): Array<{ seed: number; test_accuracy: number | null }> | null {
+  if (!recheck || !Array.isArray(recheck.runs)) return null;
+  return recheck.runs.map((r) => ({
+    seed: r.seed,
+    test_accuracy: r.status === 'ok' ? r.test_accuracy : null,
+  }));
+}
+
+/** What a 3.3 re-check did, as a sentence starting with a space; empty without one. */
+function baselineRecheckNote(
+  j: BaselineJudgement,
+  baselineAccuracy: number,
+  comparable: number,
+  partialWithin: number,
+  margin: number,
+): string {
+  switch (j.outcome) {
+    case 'first-run':
+      return '';
+    case 'not-rechecked':
+      return ' The first run was close to the next level, but no re-check with more seeds was run, so it decides alone.';
+    case 'recheck-failed':
+      return ` The first run was close to the next level, but the re-check with seed ${j.failedSeed} did not finish, so the first run decides alone.`;
+    case 'rechecked': {
+      const figures = j.reproduced;
+      const meanGap = j.meanGap;
+      if (!figures || meanGap === null) return '';
+      const limits = `full marks within ${formatPoints(comparable + margin)}, partial within ${formatPoints(partialWithin + margin)} for a mean`;
+      const helped =
+        j.level !== j.firstLevel
+          ? ' The re-check raised the verdict.'
+          : ' The re-check did not change the verdict.';
+      return ` One run moves by a few points with the seed, so the grader trained it again: ${formatReproduced(figures)}, ${formatPoints(Math.abs(meanGap))} ${meanGap >= 0 ? 'below' : 'above'} the baseline's ${formatPercent(baselineAccuracy)} (${limits}).${helped}`;
+    }
+  }
+}
 
 /** 4.1: enough experiments, each reporting params and accuracy, and every claim holds up. */
 export const checkExperimentsReproduce: RubricCheck = (input, task) => {
   const minExperiments = requiredNumber(task, 'min_experiments');
-  const tolerance = requiredNumber(task, 'reported_accuracy_within_pp');
+  const policy = reproductionPolicyOf(task);
   const reporting = input.experiments.filter(
     (r) => r.reported.params !== null && r.reported.test_accuracy !== null,
   );
@@ -267,6 +347,7 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
     );
   }
   const failures: string[] = [];
+  const rescued: string[] = [];
   let claims = 0;
   for (const r of input.experiments) {
     const name = `"${r.name}"`;
@@ -285,31 +366,70 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
       failures.push(
         `${name} reports ${formatPercent(claimed)}, which could not be checked: ${trainingProblem(r) ?? r.message ?? 'it was not evaluated'}`,
       );
-    } else if (Math.abs(claimed - r.test_accuracy) > tolerance) {
-      failures.push(
-        `${name} reports ${formatPercent(claimed)}; the grader reproduced ${formatPercent(r.test_accuracy)} (${formatPoints(Math.abs(claimed - r.test_accuracy))} apart)`,
+    } else {
+      const judgement = judgeClaim(
+        claimed,
+        { seed: firstSeed(input, r), test_accuracy: r.test_accuracy },
+        recheckRuns(r.recheck),
+        policy,
       );
+      const said = claimSentence(name, claimed, r.test_accuracy, judgement, policy.mean_within_pp);
+      if (!judgement.holds) failures.push(said);
+      else if (judgement.outcome === 'rechecked') rescued.push(said);
     }
   }
   const held = claims - failures.length;
-  const rule = `Counts must be exact and accuracies within ${formatPoints(tolerance)} of the grader's reproduction.`;
+  const band =
+    policy.recheck_within_pp > policy.pass_within_pp
+      ? ` A claim up to ${formatPoints(policy.recheck_within_pp)} off is trained again with ${policy.recheck_runs} more seed${policy.recheck_runs === 1 ? '' : 's'} and holds if it is within ${formatPoints(policy.mean_within_pp)} of the mean, since one run moves by a few points with the seed alone.`
+      : '';
+  const rule = `Counts must be exact and accuracies within ${formatPoints(policy.pass_within_pp)} of the grader's reproduction.${band}`;
   const slice =
     input.dataset?.slice != null
       ? ' Graded on a slice of the data: accuracies reported from full training will not match it.'
       : '';
+  const rechecked = rescued.length > 0 ? ` Held up on re-check: ${rescued.join('; ')}.` : '';
   if (failures.length === 0) {
     return verdict(
       task,
       task.points,
-      `${input.experiments.length} experiments reported, and all ${claims} claims hold up. ${rule}`,
+      `${input.experiments.length} experiments reported, and all ${claims} claims hold up.${rechecked} ${rule}`,
     );
   }
   return verdict(
     task,
     (task.points * held) / claims,
-    `${held} of ${claims} claims hold up (credit in proportion). Did not hold up: ${failures.join('; ')}. ${rule}${slice}`,
+    `${held} of ${claims} claims hold up (credit in proportion). Did not hold up: ${failures.join('; ')}.${rechecked} ${rule}${slice}`,
   );
 };
+
+/** One accuracy claim's verdict in words, naming the reproduced figure and its uncertainty. */
+function claimSentence(
+  name: string,
+  claimed: number,
+  first: number,
+  j: ClaimJudgement,
+  meanWithin: number,
+): string {
+  const reports = `${name} reports ${formatPercent(claimed)}`;
+  const single = `${reports}; the grader reproduced ${formatPercent(first)} (${formatPoints(j.gap)} apart)`;
+  switch (j.outcome) {
+    case 'within':
+    case 'beyond':
+      return single;
+    case 'not-rechecked':
+      return `${single}; no re-check with more seeds was run, so that one run decides`;
+    case 'recheck-failed':
+      return `${single}; the re-check with seed ${j.failedSeed} did not finish, so that one run decides`;
+    case 'rechecked': {
+      if (!j.reproduced || j.meanGap === null) return single;
+      const within = j.holds
+        ? `within ${formatPoints(meanWithin)}`
+        : `more than the ${formatPoints(meanWithin)} allowed for a mean`;
+      return `${reports}; the first run gave ${formatPercent(first)}, and the grader reproduced ${formatReproduced(j.reproduced)}, ${formatPoints(j.meanGap)} from the claim (${within})`;
+    }
+  }
+}
 
 /** The checks by task number; the rubric file says which run and what they are worth. */
 export const RUBRIC_CHECKS: Readonly<Record<TaskNumber, RubricCheck>> = {

@@ -21,7 +21,7 @@ export {
 export { DEFAULT_BASELINE_SUBMISSION, DEFAULT_RUBRIC } from './default-rubric.js';
 export { RubricError } from './errors.js';
 export { formatCount, formatMacs, formatPercent, formatScore } from './format.js';
-export { experimentRecord } from './records.js';
+export { experimentRecord, recheckRecord } from './records.js';
 export {
   buildFailureResult,
   buildGradedResult,
@@ -36,5 +36,5 @@ export { isResultFile, resultSchemaErrors } from './result-schema.js';
 export { maxScore, scoreRubric, totalScore } from './score.js';
 export { FAILURE_REASON_TEXT, renderResultMarkdown } from './summary-markdown.js';
 export { renderResultText } from './summary-text.js';
-export { jobTimeLimitSeconds } from './time-budget.js';
+export { jobTimeLimitSeconds, maxTrainingRuns } from './time-budget.js';
 export * from './types.js';

@@ -1,6 +1,13 @@
+import { mean, sampleSd } from '../fairness/normal.js';
 import type { Experiment, ExperimentAnalysis } from '../spec/types.js';
 import type { TrainOutcome } from '../train/types.js';
-import type { EpochRecord, ExperimentRecord } from './types.js';
+import type {
+  EpochRecord,
+  ExperimentRecord,
+  RecheckRecord,
+  RecheckRun,
+  TaskNumber,
+} from './types.js';
 
 /** NaN and Infinity have no JSON form; the file says null instead. */
 function finiteOrNull(value: number | undefined): number | null {
@@ -39,6 +46,7 @@ export function experimentRecord(
       epochs: [],
       seconds: 0,
       images_per_second: 0,
+      recheck: null,
     };
   }
   const epochs: EpochRecord[] = outcome.epochs.map((e) => ({
@@ -57,5 +65,37 @@ export function experimentRecord(
     epochs,
     seconds: outcome.seconds,
     images_per_second: outcome.imagesPerSecond,
+    recheck: null,
+  };
+}
+
+/**
+ * The record of a re-check: its runs in seed order, and the mean and sample sd of the test
+ * accuracy over the first run and them, or nulls when any run has no accuracy.
+ */
+export function recheckRecord(
+  first: ExperimentRecord,
+  plan: { reason: string; tasks: TaskNumber[] },
+  runs: Array<{ seed: number; outcome: TrainOutcome }>,
+): RecheckRecord {
+  const recorded: RecheckRun[] = runs.map(({ seed, outcome }) => ({
+    seed,
+    status: outcome.status,
+    test_accuracy: finiteOrNull(outcome.testAccuracy),
+    message: outcome.message ?? null,
+    seconds: outcome.seconds,
+  }));
+  const values = [
+    first.test_accuracy,
+    ...recorded.map((r) => (r.status === 'ok' ? r.test_accuracy : null)),
+  ];
+  const accuracies = values.filter((v): v is number => v !== null);
+  const complete = accuracies.length === values.length;
+  return {
+    reason: plan.reason,
+    tasks: [...plan.tasks],
+    runs: recorded,
+    mean: complete ? mean(accuracies) : null,
+    sd: complete ? sampleSd(accuracies) : null,
   };
 }

@@ -117,6 +117,7 @@ export function buildGradedResult(input: GradedResultInput): ResultFile {
       experiments: input.experiments,
       baseline: input.baseline,
       dataset: input.dataset,
+      seed: input.seed,
     },
     input.rubric,
     input.checks,

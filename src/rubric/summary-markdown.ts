@@ -1,3 +1,4 @@
+import { formatReproduced } from '../fairness/format.js';
 import {
   escapeMarkdown,
   formatCount,
@@ -26,12 +27,28 @@ function experimentsTable(experiments: readonly ExperimentRecord[]): string[] {
     const reportedParams = r.reported.params === null ? '–' : formatCount(r.reported.params);
     return `| ${name} | ${formatCount(r.params)} | ${reportedParams} | ${formatMacs(r.macs)} | ${formatPercentOrDash(r.reported.test_accuracy)} | ${formatPercentOrDash(r.test_accuracy)} | ${formatLossCurve(r.epochs) || '–'} | ${r.status.replace('_', ' ')} |`;
   });
-  const notes = experiments
+  const notes: string[] = experiments
     .filter((r) => r.status !== 'ok' && r.message)
     .map(
       (r) =>
         `- **${escapeMarkdown(r.name)}** (${r.status.replace('_', ' ')}): ${escapeMarkdown(r.message ?? '')}`,
     );
+  for (const r of experiments) {
+    const recheck = r.recheck;
+    if (!recheck) continue;
+    const seeds = recheck.runs.map((run) => run.seed);
+    const figures =
+      recheck.mean !== null && recheck.sd !== null && seeds.length > 0
+        ? formatReproduced({
+            mean: recheck.mean,
+            sd: recheck.sd,
+            seeds: [(seeds[0] ?? 1) - 1, ...seeds],
+          })
+        : `seeds ${seeds.join(', ')}; a run did not finish, so the first run decides`;
+    notes.push(
+      `- **${escapeMarkdown(r.name)}** re-checked with more seeds (${escapeMarkdown(recheck.reason)}): ${figures}`,
+    );
+  }
   return [
     '| experiment | params | reported params | MACs | reported accuracy | reproduced accuracy | training loss per epoch | status |',
     '|---|---:|---:|---:|---:|---:|---|---|',

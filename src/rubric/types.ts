@@ -1,3 +1,9 @@
+import type {
+  BaselineNoise,
+  BaselineRecheckPolicy,
+  ReproductionNoise,
+  ReproductionPolicy,
+} from '../fairness/types.js';
 import type { ExperimentAnalysis, OptimizerName, Submission } from '../spec/types.js';
 
 export type TaskNumber = '3.1' | '3.2' | '3.3' | '4.1';
@@ -86,7 +92,12 @@ export interface RubricTask {
   partial_within_pp?: number;
   partial_points?: number;
   min_experiments?: number;
-  reported_accuracy_within_pp?: number;
+  /** 4.1: how a reported accuracy is judged against the grader's runs (docs/fairness.md). */
+  reproduction?: ReproductionPolicy;
+  /** 3.3: when the final network is re-checked with more seeds, and how the mean is judged. */
+  recheck?: BaselineRecheckPolicy;
+  /** The measured seed noise the task's tolerances come from, and the rates they give. */
+  noise?: ReproductionNoise | BaselineNoise;
 }
 
 // ---------------------------------------------------------------------------
@@ -187,6 +198,35 @@ export interface ExperimentRecord {
   /** Timing: excluded from the determinism promise. */
   seconds: number;
   images_per_second: number;
+  /**
+   * More seeds the grader trained because a figure was borderline (tasks 3.3 and 4.1);
+   * null when it needed none. Absent in files written before re-checks existed.
+   */
+  recheck?: RecheckRecord | null;
+}
+
+/** One re-check run: the experiment trained again with another seed. */
+export interface RecheckRun {
+  seed: number;
+  status: ExperimentRecordStatus;
+  /** Percent; null unless it was evaluated. */
+  test_accuracy: number | null;
+  message: string | null;
+  /** Timing: excluded from the determinism promise. */
+  seconds: number;
+}
+
+/** Why and how an experiment was re-checked. */
+export interface RecheckRecord {
+  /** In words, e.g. "4.1: reported 45.00%, the first run gave 41.20% (3.80 pp apart; ...)". */
+  reason: string;
+  /** The tasks that asked for it. */
+  tasks: TaskNumber[];
+  runs: RecheckRun[];
+  /** Test accuracy over the first run and every re-check run; null when one did not finish. */
+  mean: number | null;
+  /** Sample standard deviation over the same runs; null with mean. */
+  sd: number | null;
 }
 
 export interface DatasetRecord {
@@ -262,6 +302,8 @@ export interface CheckInput {
   baseline: BaselineRecord;
   /** The data graded on; null when unknown. */
   dataset: DatasetRecord | null;
+  /** The first run's seed; re-check runs used the next ones. Absent: one before the first re-check seed. */
+  seed?: number;
 }
 
 /** A rubric check: pure, and given its own task's settings from the rubric file. */

@@ -560,7 +560,7 @@ describe('AutograderStack context options', () => {
       'autograder:spot': 'true',
       'autograder:instanceTypes': 'g5.xlarge,g4dn.2xlarge',
       'autograder:maxVcpus': '64',
-      'autograder:jobTimeoutMinutes': 150,
+      'autograder:jobTimeoutMinutes': MIN_JOB_TIMEOUT_MINUTES + 20,
       'autograder:jobAttempts': 5,
     };
     // Act
@@ -575,7 +575,7 @@ describe('AutograderStack context options', () => {
       }),
     });
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
-      Timeout: { AttemptDurationSeconds: 9000 },
+      Timeout: { AttemptDurationSeconds: (MIN_JOB_TIMEOUT_MINUTES + 20) * 60 },
       RetryStrategy: Match.objectLike({ Attempts: 5 }),
     });
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
-import { type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
+import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import { captureIo } from '../helpers/io.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url));
@@ -268,7 +268,7 @@ describe('autograder calibrate', () => {
     const result = await readResult(path.join(dir, 'two.result.json'));
     expect(result.extra_data.baseline).toMatchObject({ source: 'calibration' });
     expect(result.extra_data.baseline?.calibration_key).toBe(
-      `cifar10-conv@1.0.0/wasm/${result.extra_data.dataset?.checksum}`,
+      `cifar10-conv@${DEFAULT_RUBRIC.version}/wasm/${result.extra_data.dataset?.checksum}`,
     );
     expect(gradeIo.out()).toContain('baseline: calibrated');
   });

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { syntheticCifar10 } from '../../src/data/index.js';
+import type { TrainRequest } from '../../src/grade/index.js';
 import { type GradeDeps, type GradeEvent, gradeSubmission } from '../../src/grade/index.js';
 import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import type { BackendInfo } from '../../src/train/types.js';
-import { type FakeAnswer, fakeTrainer } from '../fixtures/grade/fake-trainer.js';
+import { type FakeAnswer, type FakeAnswers, fakeTrainer } from '../fixtures/grade/fake-trainer.js';
 
 const TWO_EXPERIMENTS = readFileSync(
   fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url)),
@@ -28,7 +29,7 @@ function steppingClock(): () => number {
   };
 }
 
-function harness(answers: Record<string, FakeAnswer> = {}, overrides: Partial<GradeDeps> = {}) {
+function harness(answers: FakeAnswers = {}, overrides: Partial<GradeDeps> = {}) {
   const written: ResultFile[] = [];
   const events: GradeEvent[] = [];
   let loads = 0;
@@ -259,5 +260,145 @@ describe('gradeSubmission', () => {
     const b = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, second.deps);
     // Assess
     expect({ ...b, execution_time: 0 }).toEqual({ ...a, execution_time: 0 });
+  });
+});
+
+/** Test accuracy by seed, for an experiment whose re-check runs differ from its first run. */
+function bySeed(accuracies: Record<number, number | Error>): (request: TrainRequest) => FakeAnswer {
+  return (request) => {
+    const accuracy = accuracies[request.seed];
+    if (accuracy === undefined) throw new Error(`no answer for seed ${request.seed}`);
+    return accuracy instanceof Error ? accuracy : { testAccuracy: accuracy };
+  };
+}
+
+describe('gradeSubmission re-checks borderline figures with more seeds', () => {
+  it('trains only the borderline claim again, with the next seeds, and records why', async () => {
+    // Prepare: "one-conv" reports 40.00%; a first run of 43.50% is 3.50 pp off, inside the band.
+    const h = harness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(h.train.requests.map((r) => [r.name, r.seed])).toEqual([
+      ['small', 42],
+      ['one-conv', 42],
+      ['one-conv', 43],
+      ['one-conv', 44],
+    ]);
+    expect(h.train.requests[3]?.timeLimitMs).toBe(h.train.requests[0]?.timeLimitMs);
+    const [small, oneConv] = result.extra_data.experiments;
+    expect(small?.recheck).toBeNull();
+    expect(oneConv?.test_accuracy).toBe(43.5);
+    expect(oneConv?.recheck).toMatchObject({
+      tasks: ['4.1'],
+      runs: [
+        { seed: 43, status: 'ok', test_accuracy: 41 },
+        { seed: 44, status: 'ok', test_accuracy: 40.5 },
+      ],
+    });
+    expect(oneConv?.recheck?.reason).toContain('4.1: reported 40.00%, the first run gave 43.50%');
+    expect(oneConv?.recheck?.mean).toBeCloseTo(125 / 3, 10);
+    expect(result.tests[3]).toMatchObject({ number: '4.1', score: 2 });
+    expect(result.tests[3]?.output).toContain('Held up on re-check');
+    expect(result.tests[3]?.output).toContain('41.67% ± 1.61 over 3 runs (seeds 42–44)');
+    const recheck = h.events.find((e) => e.type === 'recheck');
+    expect(recheck).toMatchObject({
+      name: 'one-conv',
+      seeds: [43, 44],
+      reported: 40,
+      reproduced: 43.5,
+    });
+    expect(h.events.filter((e) => e.type === 'recheck-end')).toHaveLength(2);
+  });
+
+  it('writes a checkpoint before the re-check and after it, then the final result', async () => {
+    // Prepare
+    const h = harness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    // Act
+    await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(h.written.map((r) => r.extra_data.complete)).toEqual([false, false, false, false, true]);
+    expect(h.written[2]?.extra_data.experiments[1]).toMatchObject({ status: 'ok', recheck: null });
+    expect(h.written[3]?.extra_data.experiments[1]?.recheck?.runs).toHaveLength(2);
+    for (const written of h.written) expect(resultSchemaErrors(written)).toEqual([]);
+  });
+
+  it('re-checks a final network the first run leaves just short of the baseline', async () => {
+    // Prepare: 39.67% is 2.50 pp under the reference 42.17%: partial on one run.
+    const h = harness({ small: bySeed({ 42: 39.67, 43: 41.5, 44: 41 }) });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(h.train.requests.map((r) => [r.name, r.seed])).toContainEqual(['small', 44]);
+    expect(result.extra_data.experiments[0]?.recheck?.tasks).toEqual(['3.3']);
+    expect(result.extra_data.experiments[0]?.recheck?.reason).toMatch(
+      /^3\.3: the first run gave 39\.67%/,
+    );
+    expect(result.tests[2]).toMatchObject({ number: '3.3', score: 2 });
+    expect(result.tests[2]?.output).toContain('trained it again');
+  });
+
+  it('records a re-check run that fails and falls back to the first run, without crashing', async () => {
+    // Prepare
+    const h = harness({
+      'one-conv': bySeed({
+        42: 43.5,
+        43: 41,
+        44: new Error('WebAssembly.Memory(): out of memory'),
+      }),
+    });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.extra_data.outcome).toBe('graded');
+    expect(result.extra_data.experiments[1]?.recheck).toMatchObject({
+      runs: [
+        { seed: 43, status: 'ok' },
+        { seed: 44, status: 'error', test_accuracy: null },
+      ],
+      mean: null,
+      sd: null,
+    });
+    expect(result.tests[3]).toMatchObject({ number: '4.1', score: 1.5 });
+    expect(result.tests[3]?.output).toContain('the re-check with seed 44 did not finish');
+  });
+
+  it('trains nothing more when every figure is clear-cut', async () => {
+    // Prepare: the default fake answers 50% for both; "one-conv" claims 40%, 10 pp off: fails at once.
+    const h = harness();
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(h.train.requests).toHaveLength(2);
+    expect(result.extra_data.experiments.map((e) => e.recheck)).toEqual([null, null]);
+  });
+
+  it('runs the re-check runs side by side with a parallel trainer', async () => {
+    // Prepare
+    let running = 0;
+    let most = 0;
+    const inner = fakeTrainer({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    const train = async (request: TrainRequest) => {
+      if (request.seed === 42) return inner(request);
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return inner(request);
+    };
+    const h = harness({}, { train, concurrency: 2 });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(
+      inner.requests
+        .filter((r) => r.seed !== 42)
+        .map((r) => r.seed)
+        .sort(),
+    ).toEqual([43, 44]);
+    expect(most).toBe(2);
+    expect(result.extra_data.experiments[1]?.recheck?.runs.map((r) => r.seed)).toEqual([43, 44]);
   });
 });

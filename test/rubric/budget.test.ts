@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, MIN_JOB_TIMEOUT_MINUTES } from '../../cdk/settings.js';
-import { DEFAULT_RUBRIC, jobTimeLimitSeconds } from '../../src/rubric/index.js';
+import { DEFAULT_RUBRIC, jobTimeLimitSeconds, maxTrainingRuns } from '../../src/rubric/index.js';
 import { TRAINING_MACS_PER_FORWARD_MAC } from '../../src/spec/index.js';
 
 /**
@@ -42,14 +42,21 @@ describe('the rubric budget against the production GPU', () => {
     expect(TRAINING_MACS_PER_FORWARD_MAC).toBe(3);
   });
 
-  it('lets every experiment use its whole time limit before Batch stops the job', () => {
+  it('lets every experiment and every re-check run use its whole time limit before Batch stops the job', () => {
     // Prepare
     const { time_limit_seconds_per_experiment: perExperiment, job_overhead_seconds: overhead } =
       DEFAULT_RUBRIC.training;
+    const claimRuns =
+      DEFAULT_RUBRIC.tasks.find((t) => t.number === '4.1')?.reproduction?.recheck_runs ?? 0;
+    const finalRuns =
+      DEFAULT_RUBRIC.tasks.find((t) => t.number === '3.3')?.recheck?.recheck_runs ?? 0;
     // Act
     const needed = jobTimeLimitSeconds(DEFAULT_RUBRIC);
-    // Assess
-    expect(needed).toBe(DEFAULT_RUBRIC.limits.max_experiments * perExperiment + overhead);
+    // Assess: each experiment's claim may be re-checked, the final network by the larger policy.
+    const runs =
+      DEFAULT_RUBRIC.limits.max_experiments * (1 + claimRuns) + Math.max(0, finalRuns - claimRuns);
+    expect(maxTrainingRuns(DEFAULT_RUBRIC)).toBe(runs);
+    expect(needed).toBe(runs * perExperiment + overhead);
     expect(DEFAULT_SETTINGS.jobTimeoutMinutes).toBe(MIN_JOB_TIMEOUT_MINUTES);
     expect(DEFAULT_SETTINGS.jobTimeoutMinutes * 60).toBeGreaterThanOrEqual(needed);
   });

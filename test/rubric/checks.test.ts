@@ -7,6 +7,7 @@ import {
   checkExperimentsReproduce,
   checkReportedParams,
   DEFAULT_RUBRIC,
+  type RecheckRecord,
   type RubricCheck,
   type TaskNumber,
 } from '../../src/rubric/index.js';
@@ -166,6 +167,23 @@ const COUNT_CASES: CheckCase[] = [
   },
 ];
 
+/** A re-check record with runs at seeds 43, 44, …; null accuracy means the run failed. */
+function recheck(accuracies: Array<number | null>): RecheckRecord {
+  return {
+    reason: 'borderline',
+    tasks: ['4.1'],
+    runs: accuracies.map((a, i) => ({
+      seed: 43 + i,
+      status: a === null ? 'error' : 'ok',
+      test_accuracy: a,
+      message: a === null ? 'out of memory' : null,
+      seconds: 3,
+    })),
+    mean: null,
+    sd: null,
+  };
+}
+
 const calibrated = {
   ...REFERENCE_BASELINE,
   accuracy: 40,
@@ -194,6 +212,40 @@ const BASELINE_CASES: CheckCase[] = [
     score: 1,
     status: 'partial',
     says: ['3.00 pp below', 'partial credit'],
+  },
+  {
+    description: 'full: short on the first run, comparable on the mean of the re-check',
+    data: checkInput([
+      {
+        ...convnet,
+        measured: { test_accuracy: 39.67, recheck: recheck([41.5, 41]) },
+      },
+    ]),
+    score: 2,
+    status: 'passed',
+    says: [
+      'comparable with the baseline on the mean',
+      '40.72% ± 0.95 over 3 runs (seeds 42–44)',
+      'raised the verdict',
+    ],
+  },
+  {
+    description: 'partial: a re-check that confirms the first run changes nothing',
+    data: checkInput([
+      { ...convnet, measured: { test_accuracy: 39.17, recheck: recheck([39, 39.5]) } },
+    ]),
+    score: 1,
+    status: 'partial',
+    says: ['3.00 pp below', '39.22% ± 0.25 over 3 runs', 'did not change the verdict'],
+  },
+  {
+    description: 'partial: a re-check run that failed leaves the first run to decide',
+    data: checkInput([
+      { ...convnet, measured: { test_accuracy: 39.17, recheck: recheck([45, null]) } },
+    ]),
+    score: 1,
+    status: 'partial',
+    says: ['the re-check with seed 44 did not finish, so the first run decides alone'],
   },
   {
     description: 'zero: 6 pp below',
@@ -285,6 +337,51 @@ const REPORT_CASES: CheckCase[] = [
     ],
   },
   {
+    description:
+      'full: a borderline claim holds on the mean of the re-check, and the message says so',
+    data: checkInput([
+      honestConvnet,
+      { ...honestSmall, measured: { test_accuracy: 43.5, recheck: recheck([45.6, 46.1]) } },
+    ]),
+    score: 2,
+    status: 'passed',
+    says: [
+      'all 4 claims hold up',
+      'Held up on re-check: "small" reports 47.00%; the first run gave 43.50%, and the grader reproduced 45.07% ± 1.38 over 3 runs (seeds 42–44), 1.93 pp from the claim (within 3.00 pp)',
+    ],
+  },
+  {
+    description:
+      'partial: a borderline claim fails on re-check, with the reproduced figure and its spread',
+    data: checkInput([
+      honestConvnet,
+      { ...honestSmall, measured: { test_accuracy: 43.5, recheck: recheck([42.9, 43.8]) } },
+    ]),
+    score: 1.5,
+    status: 'partial',
+    says: [
+      '3 of 4 claims',
+      'the grader reproduced 43.40% ± 0.46 over 3 runs (seeds 42–44), 3.60 pp from the claim (more than the 3.00 pp allowed for a mean)',
+    ],
+  },
+  {
+    description: 'partial: a borderline claim whose re-check run failed is judged on the first run',
+    data: checkInput([
+      honestConvnet,
+      { ...honestSmall, measured: { test_accuracy: 43.5, recheck: recheck([46, null]) } },
+    ]),
+    score: 1.5,
+    status: 'partial',
+    says: ['(3.50 pp apart); the re-check with seed 44 did not finish, so that one run decides'],
+  },
+  {
+    description: 'partial: a borderline claim with no re-check recorded is judged on the first run',
+    data: checkInput([honestConvnet, { ...honestSmall, measured: { test_accuracy: 43.5 } }]),
+    score: 1.5,
+    status: 'partial',
+    says: ['no re-check with more seeds was run'],
+  },
+  {
     description: 'zero: only one experiment reported',
     data: checkInput([honestConvnet]),
     score: 0,
@@ -340,6 +437,15 @@ describe('checks read their thresholds from the rubric', () => {
     // Assess
     expect(lenient.score).toBe(2);
     expect(tight).toMatchObject({ score: 1, status: 'partial' });
+  });
+
+  it('4.1 throws, naming the setting, when the rubric lacks its reproduction policy', () => {
+    // Prepare
+    const { reproduction: _, ...withoutPolicy } = task('4.1');
+    // Act
+    const run = () => checkExperimentsReproduce(checkInput([convnet]), withoutPolicy);
+    // Assess
+    expect(run).toThrow('rubric task 4.1 has no non-negative number "reproduction.pass_within_pp"');
   });
 
   it('3.1 throws, naming the setting, when the rubric lacks min_conv_layers', () => {

@@ -45,14 +45,14 @@ let root: string;
 let results: string;
 
 /**
- * A class: alice regraded (an older 1.0.0 result, a newer one under rubric 1.1.0), bob graded and
+ * A class: alice regraded (an older result under the shipped rubric, a newer one under rubric 9.0.0), bob graded and
  * then rejected, carol rejected twice, dave's job timed out, erin graded by `grade DIR` (flat
  * NAME.result.json beside her submission), and one file that is not a result.
  */
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'autograder-report-'));
   results = path.join(root, 'results');
-  const newRubric = { ...DEFAULT_RUBRIC, version: '1.1.0' };
+  const newRubric = { ...DEFAULT_RUBRIC, version: '9.0.0' };
   await writeResultAt(results, 'alice/net.json', gradedResult({ accuracy: 38 }), at(1));
   await writeResultAt(
     results,
@@ -88,7 +88,7 @@ describe('report over a results directory', () => {
     expect(Object.keys(rows)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
     expect(rows.alice).toMatchObject({
       status: 'graded',
-      rubricVersion: '1.1.0',
+      rubricVersion: '9.0.0',
       accuracy: 60,
       params: 42_362,
       results: 2,
@@ -181,7 +181,7 @@ describe('report CSV', () => {
       'student,task 3.1 (3),task 3.2 (1),task 3.3 (2),task 4.1 (2),total,max_total,accuracy_percent,params,graded_at,rubric_version,status,note,submission,result_file',
     );
     expect(rows.find((r) => r.startsWith('alice,'))).toContain(
-      ',60,42362,2026-12-01T09:30:00.000Z,1.1.0,graded,',
+      ',60,42362,2026-12-01T09:30:00.000Z,9.0.0,graded,',
     );
     expect(rows.find((r) => r.startsWith('carol,'))).toContain(
       'rejected,all 2 submissions were rejected as invalid: 0 points',
@@ -249,7 +249,7 @@ describe('autograder report (CLI)', () => {
     expect(out).toMatch(/carol\s+0\s+0\s+0\s+0\s+0 \/ 8/);
     expect(out).toContain('all 2 submissions were rejected as invalid');
     expect(out).toMatch(/Mean \d\.\d\d, median/);
-    expect(out).toContain('Scores come from 2 rubric versions (1.0.0, 1.1.0)');
+    expect(out).toContain(`Scores come from 2 rubric versions (${DEFAULT_RUBRIC.version}, 9.0.0)`);
     expect(out).toContain('frank/notes.json: not a result file');
     expect(out).toContain('CSV (canvas) written to grades.csv');
     const csv = await readFile(path.join(root, 'grades.csv'), 'utf8');

@@ -73,7 +73,11 @@ async function regradeLocally(
     lookupCalibration: calibrationLookup(flags.cacheDir),
     onProgress: (progress) => reporter.update(progress),
     onEvent: (event) => {
-      if (event.type === 'experiment-end') reporter.finish(event.outcome);
+      if (event.type === 'experiment-end' || event.type === 'recheck-end') {
+        reporter.finish(event.outcome);
+      }
+      if (event.type === 'recheck')
+        io.stdout(`  re-checking ${event.name} with ${event.seeds.length} more seeds\n`);
       if (event.type === 'experiment-start')
         io.stdout(`  [${event.index + 1}/${event.total}] ${event.name}\n`);
     },

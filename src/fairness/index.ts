@@ -1,0 +1,53 @@
+/**
+ * Fair verdicts under seed noise: the normal-noise arithmetic, the tolerances derived from
+ * measured spread (rubric/noise/seed-noise.json), the pure judges tasks 3.3 and 4.1 use, and the
+ * planner that says which experiments the grader trains again. Pure; no I/O.
+ */
+export { type HonestSeedVerdict, judgeHonestSeeds } from './audit.js';
+export {
+  DEFAULT_BASELINE_TARGETS,
+  DEFAULT_GRID,
+  DEFAULT_REPRODUCTION_TARGETS,
+  deriveBaselinePolicy,
+  deriveReproductionPolicy,
+  noiseModel,
+} from './derive.js';
+export { NoFairPolicyError, NoiseMeasurementsError } from './errors.js';
+export { formatRate, formatReproduced, formatSeeds } from './format.js';
+export {
+  type BaselineJudgement,
+  type BaselineLevel,
+  type BaselineLimits,
+  baselineNeedsRecheck,
+  type ClaimJudgement,
+  claimNeedsRecheck,
+  type JudgedRun,
+  judgeBaseline,
+  judgeClaim,
+  type RecheckOutcome,
+  type RunFigures,
+} from './judge.js';
+export { parseSeedNoise, summarizeNoise } from './noise.js';
+export {
+  chiSquareQuantile,
+  mean,
+  normalCdf,
+  normalPdf,
+  normalQuantile,
+  probabilityWithin,
+  sampleSd,
+  sdUpperBound,
+  simpson,
+} from './normal.js';
+export { planRechecks, type RecheckPlan } from './plan.js';
+export { baselinePolicyOf, reproductionPolicyOf } from './policy.js';
+export {
+  baselineRates,
+  claimProbabilities,
+  fullMarksProbabilities,
+  honestClaimRates,
+  recheckProbability,
+  reproductionRates,
+} from './rates.js';
+export { renderNoiseReport, withDerivedTolerances } from './report.js';
+export * from './types.js';

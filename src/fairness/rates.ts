@@ -1,0 +1,160 @@
+import { normalCdf, normalPdf, probabilityWithin, simpson } from './normal.js';
+import type {
+  BaselineRates,
+  BaselineRecheckPolicy,
+  NoiseModel,
+  ReproductionPolicy,
+  ReproductionRates,
+} from './types.js';
+
+/** Simpson intervals per percentage point: the integrands vary on the scale of σ (≥ ~0.5 pp). */
+const INTERVALS_PER_PP = 40;
+
+function intervals(width: number): number {
+  return Math.max(8, Math.ceil(width * INTERVALS_PER_PP));
+}
+
+/**
+ * Probabilities of one claim under task 4.1's rule. The claim is C = R + offset with
+ * R ~ N(μ, σ_T²) the student's run (offset 0 for an honest claim); the grader's runs are
+ * Gᵢ ~ N(μ + bias, σ_G²), independent. D = C − G₁ ~ N(offset − bias, σ_T² + σ_G²).
+ * Given D = d, C − mean(G₁..G_{k+1}) is normal with
+ *   mean  offset − bias + e·(σ_T² + σ_G²/(k+1)) / (σ_T² + σ_G²),  e = d − offset + bias,
+ *   var   v·(k/(k+1))² + k·σ_G²/(k+1)²,  v = σ_T²σ_G² / (σ_T² + σ_G²),
+ * so the chance the claim holds is exact up to the Simpson integral over the re-check band.
+ */
+export function claimProbabilities(
+  policy: ReproductionPolicy,
+  noise: NoiseModel,
+  offset: number,
+): { holds: number; recheck: number } {
+  const { pass_within_pp: t1, recheck_within_pp: t2, recheck_runs: k, mean_within_pp: t3 } = policy;
+  const st2 = noise.sigmaStudent ** 2;
+  const sg2 = noise.sigmaGrader ** 2;
+  const total = st2 + sg2;
+  const sdD = Math.sqrt(total);
+  const meanD = offset - noise.bias;
+  const first = probabilityWithin(t1, meanD, sdD);
+  if (t2 <= t1 || sdD === 0) return { holds: first, recheck: 0 };
+  const recheck = probabilityWithin(t2, meanD, sdD) - first;
+  const v = (st2 * sg2) / total;
+  const shrink = (st2 + sg2 / (k + 1)) / total;
+  const sdMean = Math.sqrt(v * (k / (k + 1)) ** 2 + (k * sg2) / (k + 1) ** 2);
+  const density = (d: number) => {
+    const e = d - meanD;
+    const centre = meanD + e * shrink;
+    return (normalPdf(e / sdD) / sdD) * probabilityWithin(t3, centre, sdMean);
+  };
+  const band =
+    simpson(density, t1, t2, intervals(t2 - t1)) + simpson(density, -t2, -t1, intervals(t2 - t1));
+  return { holds: first + band, recheck };
+}
+
+function biasSigns(noise: NoiseModel): NoiseModel[] {
+  // The engine bias's sign is not known for a student's network: take the worse of both.
+  return noise.bias === 0 ? [noise] : [noise, { ...noise, bias: -noise.bias }];
+}
+
+/** Chance an honest claim lands in the re-check band (the worse sign of the bias); closed form. */
+export function recheckProbability(
+  policy: Pick<ReproductionPolicy, 'pass_within_pp' | 'recheck_within_pp'>,
+  noise: NoiseModel,
+): number {
+  if (policy.recheck_within_pp <= policy.pass_within_pp) return 0;
+  const sd = Math.sqrt(noise.sigmaStudent ** 2 + noise.sigmaGrader ** 2);
+  let worst = 0;
+  for (const model of biasSigns(noise)) {
+    const inBand =
+      probabilityWithin(policy.recheck_within_pp, -model.bias, sd) -
+      probabilityWithin(policy.pass_within_pp, -model.bias, sd);
+    worst = Math.max(worst, inBand);
+  }
+  return worst;
+}
+
+/** False-deduction rate and re-check runs per honest claim, without the detection integrals. */
+export function honestClaimRates(
+  policy: ReproductionPolicy,
+  noise: NoiseModel,
+): Omit<ReproductionRates, 'detection'> {
+  let falseDeduction = 0;
+  let extra = 0;
+  for (const model of biasSigns(noise)) {
+    const honest = claimProbabilities(policy, model, 0);
+    falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
+    extra = Math.max(extra, honest.recheck * policy.recheck_runs);
+  }
+  return { false_deduction: clamp01(falseDeduction), expected_extra_runs: extra };
+}
+
+/** False-deduction rate, detection rate at ±offset and expected re-check runs of a 4.1 policy. */
+export function reproductionRates(
+  policy: ReproductionPolicy,
+  noise: NoiseModel,
+  fabricatedOffBy: number,
+): ReproductionRates {
+  const signs = biasSigns(noise);
+  let falseDeduction = 0;
+  let extra = 0;
+  let detection = 1;
+  for (const model of signs) {
+    const honest = claimProbabilities(policy, model, 0);
+    falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
+    extra = Math.max(extra, honest.recheck * policy.recheck_runs);
+    for (const offset of [fabricatedOffBy, -fabricatedOffBy]) {
+      detection = Math.min(detection, 1 - claimProbabilities(policy, model, offset).holds);
+    }
+  }
+  return {
+    false_deduction: clamp01(falseDeduction),
+    detection: clamp01(detection),
+    expected_extra_runs: extra,
+  };
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+/**
+ * Chance of full marks in task 3.3 for a network whose true mean gap to the baseline is
+ * meanGap, with runs ~ N(·, σ_G²): the first gap g₁ ≤ c, or c < g₁ ≤ c + r and the mean gap of
+ * k + 1 runs ≤ c + m, where given g₁ the mean gap ~ N((g₁ + k·meanGap)/(k+1), k·σ_G²/(k+1)²).
+ * Also the chance of a re-check.
+ */
+export function fullMarksProbabilities(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  sigmaGrader: number,
+  meanGap: number,
+): { full: number; recheck: number } {
+  const { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m } = policy;
+  const s = sigmaGrader;
+  if (s <= 0) return { full: meanGap <= comparable ? 1 : 0, recheck: 0 };
+  const first = normalCdf((comparable - meanGap) / s);
+  if (r <= 0) return { full: first, recheck: 0 };
+  const recheck = normalCdf((comparable + r - meanGap) / s) - first;
+  const sdMean = (Math.sqrt(k) * s) / (k + 1);
+  const density = (g: number) =>
+    (normalPdf((g - meanGap) / s) / s) *
+    normalCdf((comparable + m - (g + k * meanGap) / (k + 1)) / sdMean);
+  return {
+    full: first + simpson(density, comparable, comparable + r, intervals(r)),
+    recheck,
+  };
+}
+
+export function baselineRates(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  sigmaGrader: number,
+  belowLimit: number,
+): BaselineRates {
+  const atLimit = fullMarksProbabilities(policy, comparable, sigmaGrader, comparable);
+  const below = fullMarksProbabilities(policy, comparable, sigmaGrader, comparable + belowLimit);
+  return {
+    lose_full_at_limit: clamp01(1 - atLimit.full),
+    full_when_below: clamp01(below.full),
+    expected_extra_runs_at_limit: atLimit.recheck * policy.recheck_runs,
+  };
+}

@@ -1,0 +1,194 @@
+/** One training run's test accuracy (percent) at a seed. */
+export interface SeedRun {
+  seed: number;
+  test_accuracy: number;
+}
+
+export interface NoiseEngine {
+  name: string;
+  version: string;
+  threads: number;
+}
+
+/**
+ * rubric/noise/seed-noise.json: the same networks trained with several seeds on the engine
+ * students use (student, PyTorch) and on the grader's engine (grader), written by
+ * bench/seed-noise.ts. The tolerances of tasks 3.3 and 4.1 are derived from it.
+ */
+export interface SeedNoiseMeasurements {
+  /** Date of the measurement, YYYY-MM-DD. */
+  measured: string;
+  machine: string;
+  load_average: number[];
+  epochs: number;
+  train_images: number;
+  test_images: number;
+  batch_size: number;
+  lr: number;
+  optimizer: string;
+  engines: { student: NoiseEngine; grader: NoiseEngine };
+  networks: Array<{
+    name: string;
+    params: number;
+    student: SeedRun[];
+    grader: SeedRun[];
+  }>;
+}
+
+/** Mean and sample standard deviation of one network's runs on one engine. */
+export interface SpreadFigures {
+  runs: number;
+  mean: number;
+  sd: number;
+}
+
+export interface NetworkSpread {
+  name: string;
+  params: number;
+  student: SpreadFigures;
+  grader: SpreadFigures;
+  /** mean_grader − mean_student, percentage points. */
+  difference: number;
+}
+
+/** An engine's seed noise pooled over networks. */
+export interface PooledSpread {
+  /** √(Σ(nᵢ−1)sᵢ² / Σ(nᵢ−1)). */
+  sd: number;
+  /** Σ(nᵢ−1). */
+  df: number;
+  /** One-sided 95% upper confidence bound on the standard deviation. */
+  upper: number;
+}
+
+/** What the policies are derived from. */
+export interface NoiseSummary {
+  networks: NetworkSpread[];
+  student: PooledSpread;
+  grader: PooledSpread;
+  /** σ_T: the student engine's pooled sd, upper bound. */
+  sigmaStudent: number;
+  /** σ_G: the grader engine's pooled sd, upper bound. */
+  sigmaGrader: number;
+  /** b: the largest |mean_grader − mean_student| over networks. */
+  bias: number;
+}
+
+/** The noise model the rates are computed under (percentage points). */
+export interface NoiseModel {
+  sigmaStudent: number;
+  sigmaGrader: number;
+  bias: number;
+}
+
+/**
+ * Task 4.1's rule for a reported test accuracy against the grader's reproduction. With
+ * d = |claimed − first run|: d ≤ pass_within_pp holds; d > recheck_within_pp fails at once;
+ * between them the grader trains recheck_runs more seeds and the claim holds iff it is within
+ * mean_within_pp of the mean of all recheck_runs + 1 runs.
+ */
+export interface ReproductionPolicy {
+  pass_within_pp: number;
+  recheck_within_pp: number;
+  recheck_runs: number;
+  mean_within_pp: number;
+}
+
+/**
+ * Task 3.3's re-check of a final network the first run leaves short of full marks. With
+ * g = baseline − first run and c = comparable_within_pp: g ≤ c is full marks; otherwise, if
+ * g ≤ c + recheck_beyond_pp, the grader trains recheck_runs more seeds and judges the mean gap:
+ * full marks within c + mean_margin_pp, partial within partial_within_pp + mean_margin_pp.
+ * A re-check only ever raises the first run's verdict.
+ */
+export interface BaselineRecheckPolicy {
+  recheck_beyond_pp: number;
+  recheck_runs: number;
+  mean_margin_pp: number;
+}
+
+/** How good a 4.1 policy is under a noise model. */
+export interface ReproductionRates {
+  /** Chance an honest claim fails (the worse sign of the engine bias). */
+  false_deduction: number;
+  /** Chance a claim off by the fabrication offset fails (the worse of ±offset and ±bias). */
+  detection: number;
+  /** Re-check runs per honest claim, on average (the worse sign of the bias). */
+  expected_extra_runs: number;
+}
+
+/** How good a 3.3 re-check policy is under σ_G. */
+export interface BaselineRates {
+  /** Chance a network whose true mean is exactly at the comparable limit loses full marks. */
+  lose_full_at_limit: number;
+  /** Chance a network truly `below_pp` under the comparable limit still gets full marks. */
+  full_when_below: number;
+  /** Re-check runs for a network at the limit, on average. */
+  expected_extra_runs_at_limit: number;
+}
+
+/** Targets and search space of deriveReproductionPolicy; the rubric stores them beside the policy. */
+export interface ReproductionTargets {
+  /** Honest claims may fail at most this often (strictly less). */
+  max_false_deduction: number;
+  /** The made-up figure to catch: this many points off the student's own run. */
+  fabricated_off_by_pp: number;
+  /** Re-check runs per honest claim, on average, at most. */
+  max_expected_extra_runs: number;
+}
+
+export interface BaselineTargets {
+  max_lose_full_at_limit: number;
+  /** The network to deny full marks: truly this far below the comparable limit. */
+  below_limit_pp: number;
+}
+
+/** The grid searched: tolerances in step_pp steps up to max_pp, and these re-check sizes. */
+export interface SearchGrid {
+  step_pp: number;
+  max_pp: number;
+  recheck_runs: number[];
+}
+
+export interface DerivedReproduction {
+  policy: ReproductionPolicy;
+  rates: ReproductionRates;
+  noise: NoiseModel;
+  /** Policies evaluated. */
+  searched: number;
+}
+
+export interface DerivedBaseline {
+  policy: BaselineRecheckPolicy;
+  rates: BaselineRates;
+  sigmaGrader: number;
+  searched: number;
+}
+
+/** Task 4.1's `noise` envelope in the rubric: where its policy came from and how good it is. */
+export interface ReproductionNoise {
+  /** The measurements, relative to rubric/. */
+  source: string;
+  /** Their date; null until measured (the policy is then a placeholder). */
+  measured: string | null;
+  sigma_student_pp: number | null;
+  sigma_grader_pp: number | null;
+  engine_bias_pp: number | null;
+  false_deduction_rate: number | null;
+  detection_rate: number | null;
+  expected_extra_runs: number | null;
+  targets: ReproductionTargets;
+  grid: SearchGrid;
+}
+
+/** Task 3.3's `noise` envelope in the rubric. */
+export interface BaselineNoise {
+  source: string;
+  measured: string | null;
+  sigma_grader_pp: number | null;
+  lose_full_at_limit_rate: number | null;
+  full_when_below_rate: number | null;
+  expected_extra_runs_at_limit: number | null;
+  targets: BaselineTargets;
+  grid: SearchGrid;
+}

@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type BaselineRecheckPolicy,
+  baselineRates,
+  claimProbabilities,
+  deriveBaselinePolicy,
+  deriveReproductionPolicy,
+  formatReproduced,
+  judgeBaseline,
+  judgeClaim,
+  type NoiseModel,
+  type ReproductionPolicy,
+  reproductionRates,
+} from '../../src/fairness/index.js';
+import { seededNormal, syntheticSeedNoise } from '../fixtures/fairness/synthetic-seed-noise.js';
+
+const STUDENTS = 20_000;
+/** Four standard errors of a rate estimated from STUDENTS draws, plus integration slack. */
+const tolerance = (p: number) => 4 * Math.sqrt((p * (1 - p)) / STUDENTS) + 1e-4;
+
+const MEASUREMENTS = syntheticSeedNoise();
+const DERIVED = deriveReproductionPolicy(MEASUREMENTS);
+
+/** Simulated grading of claims C = R + offset, R ~ N(μ, σ_T²), grader runs ~ N(μ + bias, σ_G²). */
+function simulateClaims(
+  policy: ReproductionPolicy,
+  noise: NoiseModel,
+  offset: number,
+  seed: number,
+): { holds: number; rechecked: number } {
+  const z = seededNormal(seed);
+  const mu = 50;
+  let holds = 0;
+  let rechecked = 0;
+  for (let i = 0; i < STUDENTS; i += 1) {
+    const claimed = mu + noise.sigmaStudent * z() + offset;
+    const runs = Array.from({ length: policy.recheck_runs + 1 }, (_, k) => ({
+      seed: 42 + k,
+      test_accuracy: mu + noise.bias + noise.sigmaGrader * z(),
+    }));
+    const [first, ...rest] = runs as [(typeof runs)[number], ...typeof runs];
+    const judgement = judgeClaim(claimed, first, rest, policy);
+    if (judgement.holds) holds += 1;
+    if (judgement.outcome === 'rechecked') rechecked += 1;
+  }
+  return { holds: holds / STUDENTS, rechecked: rechecked / STUDENTS };
+}
+
+describe('task 4.1 verdicts on seeded synthetic students', () => {
+  const signs = [DERIVED.noise, { ...DERIVED.noise, bias: -DERIVED.noise.bias }];
+
+  it.each(signs.map((noise) => [noise.bias.toFixed(2), noise] as const))(
+    'honest claims (engine bias %s pp) hold at least 99% of the time, as the formula says',
+    (_, noise) => {
+      // Prepare
+      const exact = reproductionRates(DERIVED.policy, noise, 5);
+      // Act
+      const simulated = simulateClaims(DERIVED.policy, noise, 0, 11);
+      // Assess
+      expect(simulated.holds).toBeGreaterThanOrEqual(0.99 - tolerance(0.01));
+      expect(exact.false_deduction).toBeLessThan(0.01);
+      const thisSign = oneSidedDetection(DERIVED.policy, noise, 0);
+      expect(Math.abs(1 - simulated.holds - thisSign)).toBeLessThan(tolerance(thisSign));
+      expect(simulated.rechecked * DERIVED.policy.recheck_runs).toBeLessThanOrEqual(
+        exact.expected_extra_runs + DERIVED.policy.recheck_runs * tolerance(0.5),
+      );
+    },
+  );
+
+  it.each([
+    [5, 1],
+    [-5, 1],
+    [5, -1],
+    [-5, -1],
+  ])('a claim off by %f pp (bias sign %f) is caught at the computed rate', (offset, sign) => {
+    // Prepare
+    const noise = { ...DERIVED.noise, bias: sign * DERIVED.noise.bias };
+    const policy = DERIVED.policy;
+    // Act
+    const simulated = simulateClaims(policy, noise, offset, 23);
+    // Assess: one sign of bias and offset at a time, so compare with the one-sided formula.
+    const caught = 1 - simulated.holds;
+    const expected = oneSidedDetection(policy, noise, offset);
+    expect(Math.abs(caught - expected)).toBeLessThan(tolerance(expected));
+    expect(caught).toBeGreaterThanOrEqual(DERIVED.rates.detection - tolerance(expected));
+  });
+
+  it('the Monte Carlo false-deduction rate agrees with the exact formula for a wide re-check band', () => {
+    // Prepare: a policy that re-checks often, so the integral carries most of the rate.
+    const policy: ReproductionPolicy = {
+      pass_within_pp: 1,
+      recheck_within_pp: 6,
+      recheck_runs: 2,
+      mean_within_pp: 2.5,
+    };
+    const noise: NoiseModel = { sigmaStudent: 1.5, sigmaGrader: 1.8, bias: 1 };
+    // Act
+    const simulated = simulateClaims(policy, noise, 0, 5);
+    // Assess
+    const exact = 1 - oneSidedDetection(policy, noise, 0);
+    expect(Math.abs(simulated.holds - exact)).toBeLessThan(tolerance(exact));
+    expect(simulated.rechecked).toBeGreaterThan(0.5);
+  });
+});
+
+/** 1 − P(hold) for one sign of bias and one offset, by the exact formula. */
+function oneSidedDetection(policy: ReproductionPolicy, noise: NoiseModel, offset: number): number {
+  return 1 - claimProbabilities(policy, noise, offset).holds;
+}
+
+describe('task 3.3 re-check on seeded synthetic networks', () => {
+  const comparable = 2;
+  const derived = deriveBaselinePolicy(MEASUREMENTS, comparable);
+
+  function simulateFull(policy: BaselineRecheckPolicy, meanGap: number, seed: number): number {
+    const z = seededNormal(seed);
+    const baseline = 42;
+    let full = 0;
+    for (let i = 0; i < STUDENTS; i += 1) {
+      const runs = Array.from({ length: policy.recheck_runs + 1 }, (_, k) => ({
+        seed: 42 + k,
+        test_accuracy: baseline - meanGap + derived.sigmaGrader * z(),
+      }));
+      const [first, ...rest] = runs as [(typeof runs)[number], ...typeof runs];
+      const j = judgeBaseline(
+        baseline,
+        first,
+        rest,
+        { comparable_within_pp: comparable, partial_within_pp: 5 },
+        policy,
+      );
+      if (j.level === 'full') full += 1;
+    }
+    return full / STUDENTS;
+  }
+
+  it('a network exactly at the comparable limit keeps full marks at least 99% of the time', () => {
+    // Prepare
+    const exact = baselineRates(derived.policy, comparable, derived.sigmaGrader, 5);
+    // Act
+    const full = simulateFull(derived.policy, comparable, 3);
+    // Assess
+    expect(exact.lose_full_at_limit).toBeLessThan(0.01);
+    expect(Math.abs(1 - full - exact.lose_full_at_limit)).toBeLessThan(
+      tolerance(exact.lose_full_at_limit),
+    );
+  });
+
+  it('a network 5 pp below the limit gets full marks at the computed rate', () => {
+    // Prepare
+    const exact = baselineRates(derived.policy, comparable, derived.sigmaGrader, 5);
+    // Act
+    const full = simulateFull(derived.policy, comparable + 5, 4);
+    // Assess
+    expect(Math.abs(full - exact.full_when_below)).toBeLessThan(tolerance(exact.full_when_below));
+  });
+
+  it('without a re-check a network at the limit would lose full marks half the time', () => {
+    // Prepare
+    const none: BaselineRecheckPolicy = {
+      recheck_beyond_pp: 0,
+      recheck_runs: 2,
+      mean_margin_pp: 0,
+    };
+    // Act
+    const full = simulateFull(none, comparable, 6);
+    // Assess
+    expect(Math.abs(full - 0.5)).toBeLessThan(tolerance(0.5));
+  });
+});
+
+describe('judging one claim', () => {
+  const policy: ReproductionPolicy = {
+    pass_within_pp: 3,
+    recheck_within_pp: 5,
+    recheck_runs: 2,
+    mean_within_pp: 3,
+  };
+  const first = { seed: 42, test_accuracy: 41.2 };
+
+  it('a borderline claim holds when the mean of the re-check is close enough', () => {
+    // Act
+    const j = judgeClaim(
+      45,
+      first,
+      [
+        { seed: 43, test_accuracy: 43.9 },
+        { seed: 44, test_accuracy: 43.3 },
+      ],
+      policy,
+    );
+    // Assess
+    expect(j).toMatchObject({ holds: true, outcome: 'rechecked' });
+    expect(j.reproduced?.seeds).toEqual([42, 43, 44]);
+    expect(j.meanGap).toBeCloseTo(2.2, 10);
+  });
+
+  it('a borderline claim without its re-check runs, or with a failed one, falls back to the first run', () => {
+    // Act
+    const missing = judgeClaim(45, first, null, policy);
+    const failed = judgeClaim(
+      45,
+      first,
+      [
+        { seed: 43, test_accuracy: 44 },
+        { seed: 44, test_accuracy: null },
+      ],
+      policy,
+    );
+    // Assess
+    expect(missing).toMatchObject({ holds: false, outcome: 'not-rechecked' });
+    expect(failed).toMatchObject({ holds: false, outcome: 'recheck-failed', failedSeed: 44 });
+  });
+
+  it('a claim past the re-check band fails at once, whatever more runs say', () => {
+    // Act
+    const j = judgeClaim(
+      47,
+      first,
+      [
+        { seed: 43, test_accuracy: 47 },
+        { seed: 44, test_accuracy: 47 },
+      ],
+      policy,
+    );
+    // Assess
+    expect(j).toMatchObject({ holds: false, outcome: 'beyond' });
+  });
+
+  it('formats a reproduced figure with its spread and seeds', () => {
+    // Act
+    const text = formatReproduced({ mean: 49.1, sd: 1.8, seeds: [42, 43, 44] });
+    // Assess
+    expect(text).toBe('49.10% ± 1.80 over 3 runs (seeds 42–44)');
+  });
+});
