@@ -64,6 +64,25 @@ export function noiseModel(measurements: SeedNoiseMeasurements): NoiseModel {
 }
 
 /**
+ * How far below a grader run an honest claim fell in the measurements: the largest
+ * (grader run − student run) over every network and every pair of seeds, rounded up to the grid.
+ * Both engines' runs have a heavy lower tail (a run that collapses with its seed), which a
+ * normal model cannot cover; a claim below the grader's figure gains the student nothing, so
+ * that side's tolerance is set from what was measured.
+ */
+export function measuredUnderClaim(measurements: SeedNoiseMeasurements, step: number): number {
+  let worst = 0;
+  for (const network of measurements.networks) {
+    for (const student of network.student) {
+      for (const grader of network.grader) {
+        worst = Math.max(worst, grader.test_accuracy - student.test_accuracy);
+      }
+    }
+  }
+  return Math.ceil(worst / step - 1e-9) * step;
+}
+
+/**
  * Task 4.1's policy for measured noise: of every (pass, re-check, mean) tolerance on the grid
  * and every re-check size, those whose false-deduction rate is below the target and whose
  * re-check runs per honest claim stay within budget; of them the one that catches a claim off by
@@ -77,6 +96,7 @@ export function deriveReproductionPolicy(
 ): DerivedReproduction {
   checkGrid(grid);
   const noise = noiseModel(measurements);
+  const under = measuredUnderClaim(measurements, grid.step_pp);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
   let best: DerivedReproduction | undefined;
   let nearest: { policy: ReproductionPolicy; rate: number } | null = null;
@@ -108,10 +128,16 @@ export function deriveReproductionPolicy(
       recheck_within_pp: t1,
       recheck_runs: runChoices[0] ?? 2,
       mean_within_pp: t1,
+      under_claim_within_pp: Math.max(under, t1),
     });
     for (const t2 of steps(t1 + grid.step_pp, grid)) {
       for (const k of runChoices) {
-        const base = { pass_within_pp: t1, recheck_within_pp: t2, recheck_runs: k };
+        const base = {
+          pass_within_pp: t1,
+          recheck_within_pp: t2,
+          recheck_runs: k,
+          under_claim_within_pp: Math.max(under, t1),
+        };
         // The re-check band's cost does not depend on the mean's tolerance: skip it whole.
         const extra = recheckProbability(base, noise) * k;
         if (extra > targets.max_expected_extra_runs) continue;
@@ -155,6 +181,7 @@ function betterReproduction(
     'recheck_within_pp',
     'mean_within_pp',
     'pass_within_pp',
+    'under_claim_within_pp',
   ];
   for (const key of order) {
     if (policy[key] !== best.policy[key]) return policy[key] < best.policy[key];

@@ -10,6 +10,7 @@ export {
   DEFAULT_REPRODUCTION_TARGETS,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
+  measuredUnderClaim,
   noiseModel,
 } from './derive.js';
 export { NoFairPolicyError, NoiseMeasurementsError } from './errors.js';
@@ -30,11 +31,14 @@ export {
 export { parseSeedNoise, summarizeNoise } from './noise.js';
 export {
   chiSquareQuantile,
+  MAD_EFFICIENCY,
   mean,
+  median,
   normalCdf,
   normalPdf,
   normalQuantile,
   probabilityWithin,
+  robustSd,
   sampleSd,
   sdUpperBound,
   simpson,

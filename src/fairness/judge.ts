@@ -61,8 +61,18 @@ export function claimNeedsRecheck(
   firstAccuracy: number,
   policy: ReproductionPolicy,
 ): boolean {
+  if (isHeldUnderClaim(claimed, firstAccuracy, policy)) return false;
   const gap = Math.abs(claimed - firstAccuracy);
   return gap > policy.pass_within_pp && gap <= policy.recheck_within_pp;
+}
+
+/** A claim below the first run, within the under-claim tolerance: it holds without a re-check. */
+function isHeldUnderClaim(
+  claimed: number,
+  firstAccuracy: number,
+  policy: ReproductionPolicy,
+): boolean {
+  return claimed < firstAccuracy && firstAccuracy - claimed <= policy.under_claim_within_pp;
 }
 
 /**
@@ -78,7 +88,9 @@ export function judgeClaim(
 ): ClaimJudgement {
   const gap = Math.abs(claimed - first.test_accuracy);
   const plain = { gap, reproduced: null, meanGap: null, failedSeed: null };
-  if (gap <= policy.pass_within_pp) return { ...plain, holds: true, outcome: 'within' };
+  if (gap <= policy.pass_within_pp || isHeldUnderClaim(claimed, first.test_accuracy, policy)) {
+    return { ...plain, holds: true, outcome: 'within' };
+  }
   if (gap > policy.recheck_within_pp) return { ...plain, holds: false, outcome: 'beyond' };
   const gathered = gather(first, recheck, policy.recheck_runs);
   if (gathered.kind === 'missing') return { ...plain, holds: false, outcome: 'not-rechecked' };

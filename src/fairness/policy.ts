@@ -36,7 +36,13 @@ export function reproductionPolicyOf(task: PolicyTask): ReproductionPolicy {
     recheck_within_pp: numberIn(task, 'reproduction', 'recheck_within_pp'),
     recheck_runs: runsIn(task, 'reproduction'),
     mean_within_pp: numberIn(task, 'reproduction', 'mean_within_pp'),
+    under_claim_within_pp: numberIn(task, 'reproduction', 'under_claim_within_pp'),
   };
+  if (policy.under_claim_within_pp < policy.pass_within_pp) {
+    throw new Error(
+      `rubric task ${task.number}'s "reproduction.under_claim_within_pp" is below its "pass_within_pp"`,
+    );
+  }
   if (policy.recheck_within_pp < policy.pass_within_pp) {
     throw new Error(
       `rubric task ${task.number}'s "reproduction.recheck_within_pp" is below its "pass_within_pp"`,

@@ -22,6 +22,8 @@ function intervals(width: number): number {
  *   mean  offset − bias + e·(σ_T² + σ_G²/(k+1)) / (σ_T² + σ_G²),  e = d − offset + bias,
  *   var   v·(k/(k+1))² + k·σ_G²/(k+1)²,  v = σ_T²σ_G² / (σ_T² + σ_G²),
  * so the chance the claim holds is exact up to the Simpson integral over the re-check band.
+ * A claim below the first run holds down to under_claim_within_pp (u) without a re-check; the
+ * re-check band on that side is what lies between u and recheck_within_pp, if anything.
  */
 export function claimProbabilities(
   policy: ReproductionPolicy,
@@ -34,9 +36,14 @@ export function claimProbabilities(
   const total = st2 + sg2;
   const sdD = Math.sqrt(total);
   const meanD = offset - noise.bias;
-  const first = probabilityWithin(t1, meanD, sdD);
+  const u = Math.max(policy.under_claim_within_pp, t1);
+  const between = (low: number, high: number) =>
+    sdD === 0
+      ? Number(meanD >= low && meanD <= high)
+      : normalCdf((high - meanD) / sdD) - normalCdf((low - meanD) / sdD);
+  const first = between(-u, t1);
   if (t2 <= t1 || sdD === 0) return { holds: first, recheck: 0 };
-  const recheck = probabilityWithin(t2, meanD, sdD) - first;
+  const recheck = between(t1, t2) + (u < t2 ? between(-t2, -u) : 0);
   const v = (st2 * sg2) / total;
   const shrink = (st2 + sg2 / (k + 1)) / total;
   const sdMean = Math.sqrt(v * (k / (k + 1)) ** 2 + (k * sg2) / (k + 1) ** 2);
@@ -46,7 +53,8 @@ export function claimProbabilities(
     return (normalPdf(e / sdD) / sdD) * probabilityWithin(t3, centre, sdMean);
   };
   const band =
-    simpson(density, t1, t2, intervals(t2 - t1)) + simpson(density, -t2, -t1, intervals(t2 - t1));
+    simpson(density, t1, t2, intervals(t2 - t1)) +
+    (u < t2 ? simpson(density, -t2, -u, intervals(t2 - u)) : 0);
   return { holds: first + band, recheck };
 }
 
@@ -57,16 +65,21 @@ function biasSigns(noise: NoiseModel): NoiseModel[] {
 
 /** Chance an honest claim lands in the re-check band (the worse sign of the bias); closed form. */
 export function recheckProbability(
-  policy: Pick<ReproductionPolicy, 'pass_within_pp' | 'recheck_within_pp'>,
+  policy: Pick<
+    ReproductionPolicy,
+    'pass_within_pp' | 'recheck_within_pp' | 'under_claim_within_pp'
+  >,
   noise: NoiseModel,
 ): number {
-  if (policy.recheck_within_pp <= policy.pass_within_pp) return 0;
+  const { pass_within_pp: t1, recheck_within_pp: t2 } = policy;
+  if (t2 <= t1) return 0;
+  const u = Math.max(policy.under_claim_within_pp, t1);
   const sd = Math.sqrt(noise.sigmaStudent ** 2 + noise.sigmaGrader ** 2);
   let worst = 0;
   for (const model of biasSigns(noise)) {
-    const inBand =
-      probabilityWithin(policy.recheck_within_pp, -model.bias, sd) -
-      probabilityWithin(policy.pass_within_pp, -model.bias, sd);
+    const between = (low: number, high: number) =>
+      normalCdf((high + model.bias) / sd) - normalCdf((low + model.bias) / sd);
+    const inBand = between(t1, t2) + (u < t2 ? between(-t2, -u) : 0);
     worst = Math.max(worst, inBand);
   }
   return worst;
@@ -87,7 +100,10 @@ export function honestClaimRates(
   return { false_deduction: clamp01(falseDeduction), expected_extra_runs: extra };
 }
 
-/** False-deduction rate, detection rate at ±offset and expected re-check runs of a 4.1 policy. */
+/**
+ * False-deduction rate, detection rate of a claim `offset` above the student's run (a claim
+ * below gains nothing, and the under-claim side is wide by design), and expected re-check runs.
+ */
 export function reproductionRates(
   policy: ReproductionPolicy,
   noise: NoiseModel,
@@ -101,9 +117,7 @@ export function reproductionRates(
     const honest = claimProbabilities(policy, model, 0);
     falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
     extra = Math.max(extra, honest.recheck * policy.recheck_runs);
-    for (const offset of [fabricatedOffBy, -fabricatedOffBy]) {
-      detection = Math.min(detection, 1 - claimProbabilities(policy, model, offset).holds);
-    }
+    detection = Math.min(detection, 1 - claimProbabilities(policy, model, fabricatedOffBy).holds);
   }
   return {
     false_deduction: clamp01(falseDeduction),

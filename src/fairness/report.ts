@@ -73,6 +73,15 @@ export function withDerivedTolerances(
   return { ...rubric, tasks };
 }
 
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${pp(Math.abs(x))}`;
+}
+
+function lowest(m: SeedNoiseMeasurements, network: string, side: 'student' | 'grader'): number {
+  const runs = m.networks.find((n) => n.name === network)?.[side] ?? [];
+  return Math.min(...runs.map((r) => r.test_accuracy));
+}
+
 /** The derivation as Markdown for docs/fairness.md: spread per network, policies, rates, audit. */
 export function renderNoiseReport(input: {
   measurements: SeedNoiseMeasurements;
@@ -91,18 +100,18 @@ export function renderNoiseReport(input: {
       `${m.epochs} epochs, ${m.train_images} training / ${m.test_images} test images, ${m.optimizer} lr ${m.lr}, batch ${m.batch_size}; ` +
       `student engine ${e.student.name} ${e.student.version} (${e.student.threads} threads), grader ${e.grader.name} ${e.grader.version} (${e.grader.threads} threads).`,
     '',
-    `| network | params | ${e.student.name} seeds | mean % | sd | ${e.grader.name} seeds | mean % | sd | grader − student |`,
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| network | params | ${e.student.name} seeds | mean % | sd | median % | robust sd | ${e.grader.name} seeds | mean % | sd | median % | robust sd | grader − student (medians) | lowest run − median (${e.student.name}, ${e.grader.name}) |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   );
   for (const n of s.networks) {
     lines.push(
-      `| ${n.name} | ${n.params} | ${n.student.runs} | ${pp(n.student.mean)} | ${pp(n.student.sd)} | ${n.grader.runs} | ${pp(n.grader.mean)} | ${pp(n.grader.sd)} | ${n.difference >= 0 ? '+' : '−'}${pp(Math.abs(n.difference))} pp |`,
+      `| ${n.name} | ${n.params} | ${n.student.runs} | ${pp(n.student.mean)} | ${pp(n.student.sd)} | ${pp(n.student.median)} | ${pp(n.student.robust_sd)} | ${n.grader.runs} | ${pp(n.grader.mean)} | ${pp(n.grader.sd)} | ${pp(n.grader.median)} | ${pp(n.grader.robust_sd)} | ${signed(n.median_difference)} pp | ${signed(lowest(m, n.name, 'student') - n.student.median)}, ${signed(lowest(m, n.name, 'grader') - n.grader.median)} |`,
     );
   }
   lines.push(
     '',
-    `Pooled sd: ${e.student.name} ${pp(s.student.sd)} pp (${s.student.df} df, 95% upper bound σ_T = ${pp(s.sigmaStudent)}), ` +
-      `${e.grader.name} ${pp(s.grader.sd)} pp (${s.grader.df} df, σ_G = ${pp(s.sigmaGrader)}); engine bias b = ${pp(s.bias)} pp.`,
+    `Pooled sd: ${e.student.name} ${pp(s.student.sd)} pp, robust ${pp(s.student.robust_sd)} pp (${s.student.df} df, 95% upper bound on the robust sd σ_T = ${pp(s.sigmaStudent)}), ` +
+      `${e.grader.name} ${pp(s.grader.sd)} pp, robust ${pp(s.grader.robust_sd)} pp (${s.grader.df} df, σ_G = ${pp(s.sigmaGrader)}); engine bias b = ${pp(s.bias)} pp (largest difference of medians).`,
     '',
   );
   const r = input.reproduction;
@@ -117,9 +126,10 @@ export function renderNoiseReport(input: {
       `| re-check within | ${pp(p.recheck_within_pp)} pp |`,
       `| re-check runs | ${p.recheck_runs} |`,
       `| mean within | ${pp(p.mean_within_pp)} pp |`,
+      `| a claim below the run holds down to | ${pp(p.under_claim_within_pp)} pp below |`,
       `| false deductions (honest claims) | ${formatRate(r.rates.false_deduction)} (target < ${formatRate(input.targets.maxFalseDeduction)}) |`,
-      `| detection of a claim off by ${input.targets.fabricatedOffBy} pp | ${formatRate(r.rates.detection)} |`,
-      `| detection of a claim off by ${2 * input.targets.fabricatedOffBy} pp | ${formatRate(reproductionRates(p, r.noise, 2 * input.targets.fabricatedOffBy).detection)} |`,
+      `| detection of a claim ${input.targets.fabricatedOffBy} pp above the student's run | ${formatRate(r.rates.detection)} |`,
+      `| detection of a claim ${2 * input.targets.fabricatedOffBy} pp above | ${formatRate(reproductionRates(p, r.noise, 2 * input.targets.fabricatedOffBy).detection)} |`,
       `| re-check runs per honest claim | ${r.rates.expected_extra_runs.toFixed(3)} |`,
     );
   }

@@ -40,6 +40,9 @@ export interface SpreadFigures {
   runs: number;
   mean: number;
   sd: number;
+  median: number;
+  /** 1.4826 × the median absolute deviation: the sd without the collapsed runs' pull. */
+  robust_sd: number;
 }
 
 export interface NetworkSpread {
@@ -49,15 +52,22 @@ export interface NetworkSpread {
   grader: SpreadFigures;
   /** mean_grader − mean_student, percentage points. */
   difference: number;
+  /** median_grader − median_student: the engine bias, without the collapsed runs' pull. */
+  median_difference: number;
 }
 
 /** An engine's seed noise pooled over networks. */
 export interface PooledSpread {
   /** √(Σ(nᵢ−1)sᵢ² / Σ(nᵢ−1)). */
   sd: number;
+  /** The same pooling of the robust (MAD) sds. */
+  robust_sd: number;
   /** Σ(nᵢ−1). */
   df: number;
-  /** One-sided 95% upper confidence bound on the standard deviation. */
+  /**
+   * One-sided 95% upper confidence bound on the robust sd, with the MAD's effective degrees of
+   * freedom (MAD_EFFICIENCY × df).
+   */
   upper: number;
 }
 
@@ -70,7 +80,7 @@ export interface NoiseSummary {
   sigmaStudent: number;
   /** σ_G: the grader engine's pooled sd, upper bound. */
   sigmaGrader: number;
-  /** b: the largest |mean_grader − mean_student| over networks. */
+  /** b: the largest |median_grader − median_student| over networks. */
   bias: number;
 }
 
@@ -92,6 +102,13 @@ export interface ReproductionPolicy {
   recheck_within_pp: number;
   recheck_runs: number;
   mean_within_pp: number;
+  /**
+   * A claim BELOW the first run holds when it is at most this far below. Runs collapse with the
+   * seed (a low outlier, mostly BatchNorm networks, on both engines) but never jump up as far,
+   * and a claim below the grader's figure gains the student nothing: this side is set from the
+   * largest honest shortfall measured, never narrower than the re-check band.
+   */
+  under_claim_within_pp: number;
 }
 
 /**

@@ -383,7 +383,11 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
     policy.recheck_within_pp > policy.pass_within_pp
       ? ` A claim up to ${formatPoints(policy.recheck_within_pp)} off is trained again with ${policy.recheck_runs} more seed${policy.recheck_runs === 1 ? '' : 's'} and holds if it is within ${formatPoints(policy.mean_within_pp)} of the mean, since one run moves by a few points with the seed alone.`
       : '';
-  const rule = `Counts must be exact and accuracies within ${formatPoints(policy.pass_within_pp)} of the grader's reproduction.${band}`;
+  const under =
+    policy.under_claim_within_pp > policy.pass_within_pp
+      ? ` A reported accuracy below the grader's holds down to ${formatPoints(policy.under_claim_within_pp)} below it: a run can collapse with its seed.`
+      : '';
+  const rule = `Counts must be exact and accuracies within ${formatPoints(policy.pass_within_pp)} of the grader's reproduction.${band}${under}`;
   const slice =
     input.dataset?.slice != null
       ? ' Graded on a slice of the data: accuracies reported from full training will not match it.'

@@ -9,7 +9,6 @@ import {
   readSettings,
   SettingsError,
 } from '../../cdk/settings.js';
-import { PIPELINE_ENV, readLambdaConfig } from '../../src/config.js';
 import { CPU_ROUTE_OUTPUTS, STACK_OUTPUTS } from '../../src/staff/index.js';
 import { synthStack } from './stack-fixture.js';
 

@@ -4,11 +4,14 @@ import {
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   judgeHonestSeeds,
-  mean,
+  MAD_EFFICIENCY,
+  measuredUnderClaim,
+  median,
   NoFairPolicyError,
   NoiseMeasurementsError,
   parseSeedNoise,
   reproductionRates,
+  robustSd,
   sampleSd,
   sdUpperBound,
   summarizeNoise,
@@ -21,14 +24,14 @@ const onGrid = (x: number) =>
   Math.abs(x / DEFAULT_GRID.step_pp - Math.round(x / DEFAULT_GRID.step_pp)) < 1e-9;
 
 describe('summarizing seed noise', () => {
-  it('pools variances over networks with Σ(n−1) df and takes the largest engine difference', () => {
+  it('pools variances over networks with Σ(n−1) df and takes the largest difference of medians', () => {
     // Prepare
     const measurements = syntheticSeedNoise();
     const student = measurements.networks.map((n) => n.student.map((r) => r.test_accuracy));
     const grader = measurements.networks.map((n) => n.grader.map((r) => r.test_accuracy));
-    const pooled = (groups: number[][]) =>
+    const pooled = (groups: number[][], sd: (g: number[]) => number = sampleSd) =>
       Math.sqrt(
-        groups.reduce((s, g) => s + (g.length - 1) * sampleSd(g) ** 2, 0) /
+        groups.reduce((s, g) => s + (g.length - 1) * sd(g) ** 2, 0) /
           groups.reduce((s, g) => s + g.length - 1, 0),
       );
     // Act
@@ -36,9 +39,36 @@ describe('summarizing seed noise', () => {
     // Assess
     expect(summary.student.df).toBe(16);
     expect(summary.student.sd).toBeCloseTo(pooled(student), 10);
-    expect(summary.sigmaGrader).toBeCloseTo(sdUpperBound(pooled(grader), 16), 10);
-    const differences = student.map((s, i) => Math.abs(mean(grader[i] as number[]) - mean(s)));
+    expect(summary.sigmaGrader).toBeCloseTo(
+      sdUpperBound(pooled(grader, robustSd), MAD_EFFICIENCY * 16),
+      10,
+    );
+    const differences = student.map((s, i) => Math.abs(median(grader[i] as number[]) - median(s)));
     expect(summary.bias).toBeCloseTo(Math.max(...differences), 10);
+  });
+
+  it('a run that collapsed with its seed widens the under-claim side, not σ or the bias', () => {
+    // Prepare: one student run 15 points below its network's others, as a BatchNorm run can be.
+    const measurements = syntheticSeedNoise();
+    const collapsed = structuredClone(measurements);
+    const run = collapsed.networks[0]?.student[0];
+    if (!run) throw new Error('the synthetic fixture has no student run');
+    run.test_accuracy -= 15;
+    // Act
+    const before = summarizeNoise(measurements);
+    const after = summarizeNoise(collapsed);
+    const underBefore = measuredUnderClaim(measurements, 0.5);
+    const underAfter = measuredUnderClaim(collapsed, 0.5);
+    // Assess: the sample sd jumps, the robust figures barely move; the under side covers the run.
+    expect(after.student.sd).toBeGreaterThan(before.student.sd * 1.5);
+    expect(after.sigmaStudent).toBeLessThan(before.sigmaStudent * 1.25);
+    expect(Math.abs(after.bias - before.bias)).toBeLessThan(1);
+    const highestGrader = Math.max(
+      ...(collapsed.networks[0]?.grader ?? []).map((r) => r.test_accuracy),
+    );
+    expect(underAfter).toBeGreaterThanOrEqual(highestGrader - run.test_accuracy);
+    expect(underAfter).toBeGreaterThan(underBefore);
+    expect(underAfter % 0.5).toBe(0);
   });
 
   it('names the field that is wrong in a malformed measurement file', () => {

@@ -69,21 +69,22 @@ describe('task 4.1 verdicts on seeded synthetic students', () => {
 
   it.each([
     [5, 1],
-    [-5, 1],
     [5, -1],
-    [-5, -1],
-  ])('a claim off by %f pp (bias sign %f) is caught at the computed rate', (offset, sign) => {
-    // Prepare
-    const noise = { ...DERIVED.noise, bias: sign * DERIVED.noise.bias };
-    const policy = DERIVED.policy;
-    // Act
-    const simulated = simulateClaims(policy, noise, offset, 23);
-    // Assess: one sign of bias and offset at a time, so compare with the one-sided formula.
-    const caught = 1 - simulated.holds;
-    const expected = oneSidedDetection(policy, noise, offset);
-    expect(Math.abs(caught - expected)).toBeLessThan(tolerance(expected));
-    expect(caught).toBeGreaterThanOrEqual(DERIVED.rates.detection - tolerance(expected));
-  });
+  ])(
+    'a claim %f pp above the run (bias sign %f) is caught at the computed rate',
+    (offset, sign) => {
+      // Prepare
+      const noise = { ...DERIVED.noise, bias: sign * DERIVED.noise.bias };
+      const policy = DERIVED.policy;
+      // Act
+      const simulated = simulateClaims(policy, noise, offset, 23);
+      // Assess: one sign of bias and offset at a time, so compare with the one-sided formula.
+      const caught = 1 - simulated.holds;
+      const expected = oneSidedDetection(policy, noise, offset);
+      expect(Math.abs(caught - expected)).toBeLessThan(tolerance(expected));
+      expect(caught).toBeGreaterThanOrEqual(DERIVED.rates.detection - tolerance(expected));
+    },
+  );
 
   it('the Monte Carlo false-deduction rate agrees with the exact formula for a wide re-check band', () => {
     // Prepare: a policy that re-checks often, so the integral carries most of the rate.
@@ -92,6 +93,8 @@ describe('task 4.1 verdicts on seeded synthetic students', () => {
       recheck_within_pp: 6,
       recheck_runs: 2,
       mean_within_pp: 2.5,
+      // As wide as the pass tolerance: both sides re-check alike.
+      under_claim_within_pp: 1,
     };
     const noise: NoiseModel = { sigmaStudent: 1.5, sigmaGrader: 1.8, bias: 1 };
     // Act
@@ -175,8 +178,22 @@ describe('judging one claim', () => {
     recheck_within_pp: 5,
     recheck_runs: 2,
     mean_within_pp: 3,
+    under_claim_within_pp: 3,
   };
   const first = { seed: 42, test_accuracy: 41.2 };
+
+  it('a claim below the first run holds down to the under-claim tolerance, with no re-check', () => {
+    // Prepare: a student's run that collapsed with its seed, as BatchNorm networks' runs do.
+    const wide = { ...policy, under_claim_within_pp: 16 };
+    // Act
+    const collapsed = judgeClaim(41.2 - 15.5, first, null, wide);
+    const tooLow = judgeClaim(41.2 - 16.5, first, null, wide);
+    const over = judgeClaim(41.2 + 5.5, first, null, wide);
+    // Assess
+    expect(collapsed).toMatchObject({ holds: true, outcome: 'within' });
+    expect(tooLow).toMatchObject({ holds: false, outcome: 'beyond' });
+    expect(over).toMatchObject({ holds: false, outcome: 'beyond' });
+  });
 
   it('a borderline claim holds when the mean of the re-check is close enough', () => {
     // Act

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { planRechecks } from '../../src/fairness/index.js';
-import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 import {
   CONVNET_LAYERS,
   CONVNET_PARAMS,
@@ -9,6 +8,7 @@ import {
   SINGLE_CONV_LAYERS,
   SINGLE_CONV_PARAMS,
 } from '../fixtures/grade/check-inputs.js';
+import { FIXED_POLICY_RUBRIC } from '../fixtures/rubric/fixed-policy-rubric.js';
 
 const convnet = {
   name: 'convnet',
@@ -31,7 +31,7 @@ describe('planning re-checks', () => {
     const input = checkInput([convnet, small]);
     // Act
     const plans = planRechecks({
-      rubric: DEFAULT_RUBRIC,
+      rubric: FIXED_POLICY_RUBRIC,
       experiments: input.experiments,
       baseline: REFERENCE_BASELINE,
       seed: 42,
@@ -48,7 +48,7 @@ describe('planning re-checks', () => {
     const input = checkInput([{ ...small, name: 'only' }]);
     // Act
     const plans = planRechecks({
-      rubric: DEFAULT_RUBRIC,
+      rubric: FIXED_POLICY_RUBRIC,
       experiments: input.experiments,
       baseline: REFERENCE_BASELINE,
       seed: 42,
@@ -67,7 +67,7 @@ describe('planning re-checks', () => {
     const input = checkInput([final, { ...small, measured: { test_accuracy: 47 } }]);
     // Act
     const plans = planRechecks({
-      rubric: DEFAULT_RUBRIC,
+      rubric: FIXED_POLICY_RUBRIC,
       experiments: input.experiments,
       baseline: REFERENCE_BASELINE,
       seed: 7,

@@ -7,6 +7,7 @@ import { type GradeDeps, type GradeEvent, gradeSubmission } from '../../src/grad
 import { DEFAULT_RUBRIC, type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import type { BackendInfo } from '../../src/train/types.js';
 import { type FakeAnswer, type FakeAnswers, fakeTrainer } from '../fixtures/grade/fake-trainer.js';
+import { FIXED_POLICY_RUBRIC } from '../fixtures/rubric/fixed-policy-rubric.js';
 
 const TWO_EXPERIMENTS = readFileSync(
   fileURLToPath(new URL('../fixtures/grade/two-experiments.json', import.meta.url)),
@@ -46,6 +47,7 @@ function harness(answers: FakeAnswers = {}, overrides: Partial<GradeDeps> = {}) 
     },
     onEvent: (event) => events.push(event),
     clock: steppingClock(),
+    rubric: FIXED_POLICY_RUBRIC,
     ...overrides,
   };
   return { deps, written, events, train, loads: () => loads };

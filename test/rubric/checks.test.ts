@@ -6,7 +6,6 @@ import {
   checkConvNetTrains,
   checkExperimentsReproduce,
   checkReportedParams,
-  DEFAULT_RUBRIC,
   type RecheckRecord,
   type RubricCheck,
   type TaskNumber,
@@ -26,9 +25,10 @@ import {
   SINGLE_CONV_LAYERS,
   SINGLE_CONV_PARAMS,
 } from '../fixtures/grade/check-inputs.js';
+import { FIXED_POLICY_RUBRIC } from '../fixtures/rubric/fixed-policy-rubric.js';
 
 function task(number: TaskNumber) {
-  const found = DEFAULT_RUBRIC.tasks.find((t) => t.number === number);
+  const found = FIXED_POLICY_RUBRIC.tasks.find((t) => t.number === number);
   if (!found) throw new Error(`the default rubric has no task ${number}`);
   return found;
 }
