@@ -13,6 +13,7 @@
  * Takes many minutes on two cores; the tfjs side runs first, then PyTorch, so they do not share
  * the CPU. Skips with a message when the CIFAR-10 copy is absent (benchCifarDir()).
  */
+
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,8 +24,9 @@ import { parseArgs, promisify } from 'node:util';
 import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE } from '../src/data/types.js';
 import type { Layer } from '../src/spec/types.js';
-import { createProgressReporter, selectBackend, trainExperiment } from '../src/train/index.js';
-import type { BackendName, TrainOutcome } from '../src/train/types.js';
+import { createProgressReporter, trainExperiment } from '../src/train/index.js';
+import type { TrainOutcome } from '../src/train/types.js';
+import { selectBenchBackend } from './bench-backend.js';
 import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 import { BATCH_NORM_FIDELITY_NETWORK } from './student-architectures.js';
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
     networks.push(BATCH_NORM_FIDELITY_NETWORK);
   }
   const data = await loadCifar10FromDir(dataDir);
-  const backend = await selectBackend(values.backend as BackendName);
+  const backend = await selectBenchBackend(values.backend);
   const epochs = Number(values.epochs);
   const seeds = values.seeds.split(',').map(Number);
   const reporter = createProgressReporter({

@@ -7,12 +7,13 @@
  *   npx tsx bench/profile-step.ts [--backend wasm|cpu|tensorflow] [--steps N] [--network NAME]
  *                                 [--students] [--top 14]
  */
+
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { fillBatch, syntheticCifar10 } from '../src/data/index.js';
 import type { Layer } from '../src/spec/types.js';
-import { createModel, createOptimizer, selectBackend } from '../src/train/index.js';
-import type { BackendName } from '../src/train/types.js';
+import { createModel, createOptimizer } from '../src/train/index.js';
+import { selectBenchBackend } from './bench-backend.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 import { STUDENT_NETWORKS } from './student-architectures.js';
 
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const steps = Number(values.steps);
-const info = await selectBackend(values.backend as BackendName);
+const info = await selectBenchBackend(values.backend);
 console.log(`backend ${info.name} ${info.version} (${info.detail}), ${steps} steps`);
 const networks: { name: string; batch: number; layers: () => Promise<Layer[]> }[] = values.students
   ? STUDENT_NETWORKS.map((n) => ({ ...n, layers: async () => n.layers }))

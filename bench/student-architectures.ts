@@ -164,3 +164,19 @@ export const BATCH_NORM_FIDELITY_NETWORK: { name: string; layers: Layer[] } = {
 };
 
 export type StudentNetworkName = (typeof STUDENT_NETWORKS)[number]['name'];
+
+/**
+ * The seed-noise bench's residual network: a stem, one strided residual block with a projected
+ * shortcut, and a pooled classifier; trains 3 epochs on the full data in minutes.
+ */
+export const RESIDUAL_NOISE_NETWORK: { name: string; layers: Layer[] } = {
+  name: 'ResidualNet',
+  layers: [
+    ...convBnRelu(16),
+    ...residual(32, 2, true),
+    maxPool,
+    { type: 'AdaptiveAvgPool2d', output_size: 2 },
+    { type: 'Flatten' },
+    { type: 'Linear', out_features: 10 },
+  ],
+};

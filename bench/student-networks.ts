@@ -14,6 +14,7 @@
  * The date and the load average are printed before and after. Skips with a message when the
  * CIFAR-10 copy is absent (readConfig().cifar10Dir).
  */
+
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,9 +25,9 @@ import { parseArgs, promisify } from 'node:util';
 import { readConfig } from '../src/config.js';
 import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE, type Cifar10Dataset } from '../src/data/types.js';
-import { selectBackend, trainExperiment } from '../src/train/index.js';
-import type { BackendName } from '../src/train/types.js';
+import { trainExperiment } from '../src/train/index.js';
 import { median, type TorchResult } from './alternated-rates.js';
+import { selectBenchBackend } from './bench-backend.js';
 import { courseNetworkLayers } from './course-networks.js';
 import { STUDENT_NETWORKS, type StudentNetwork } from './student-architectures.js';
 
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     },
   ].filter((n) => values.network === undefined || values.network.includes(n.name));
   const data = await loadCifar10FromDir(dataDir);
-  const info = await selectBackend(values.backend as BackendName);
+  const info = await selectBenchBackend(values.backend);
   console.log(
     `${new Date().toISOString()}: tfjs ${info.name} ${info.version} (${info.detail}) vs PyTorch CPU ` +
       `${values['no-torch'] ? '(skipped)' : `with ${torchThreads} threads`}; real CIFAR-10, ` +

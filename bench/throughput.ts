@@ -13,14 +13,15 @@
  *
  * The load average is printed: figures from a busy machine say little.
  */
+
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { syntheticCifar10 } from '../src/data/index.js';
-import { selectBackend, trainExperiment } from '../src/train/index.js';
-import type { BackendName } from '../src/train/types.js';
+import { trainExperiment } from '../src/train/index.js';
 import { median, type TorchResult } from './alternated-rates.js';
+import { selectBenchBackend } from './bench-backend.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 
 const BATCH = 64;
@@ -82,7 +83,7 @@ async function torchRates(file: string): Promise<TorchResult> {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const info = await selectBackend(values.backend as BackendName);
+const info = await selectBenchBackend(values.backend);
 const load = loadavg()
   .map((n) => n.toFixed(1))
   .join(' ');

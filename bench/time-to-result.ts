@@ -18,6 +18,7 @@
  *        [--gpu-boot 300] [--gpu-pull-mbps 100] [--gpu-image-mb 5000]
  *        [--cpu-boot 60] [--cpu-pull-mbps 100] [--cpu-image-mb 450]
  */
+
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -27,8 +28,8 @@ import { parseArgs } from 'node:util';
 import { loadCifar10FromDir, syntheticCifar10 } from '../src/data/index.js';
 import { DEFAULT_RUBRIC } from '../src/rubric/index.js';
 import { estimateResources, validateSubmission } from '../src/spec/index.js';
-import { selectBackend, trainExperiment } from '../src/train/index.js';
-import type { BackendName } from '../src/train/types.js';
+import { trainExperiment } from '../src/train/index.js';
+import { selectBenchBackend } from './bench-backend.js';
 import { benchCifarDir } from './cifar-dir.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -60,7 +61,7 @@ if (!validation.valid) {
   process.exit(1);
 }
 const resources = estimateResources(validation.submission, validation.experiments, rubric);
-const backend = await selectBackend(values.backend as BackendName);
+const backend = await selectBenchBackend(values.backend);
 console.log(
   `${new Date().toISOString()} ${values.submission} on ${backend.name} (${backend.detail}, ${backend.device}); load average ${loadavg()
     .map((n) => n.toFixed(1))

@@ -29,7 +29,7 @@ export interface AutograderConfig {
   backend?: BackendName;
   /** AUTOGRADER_CACHE_DIR: where calibrations are kept; default .cache/ under the package root. */
   cacheDir: string;
-  /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means half the logical CPUs (up to 8). */
+  /** AUTOGRADER_WASM_THREADS: threads of the wasm backend; unset means one per physical core (up to 8). */
   wasmThreads?: number;
   /** AUTOGRADER_WORKERS: experiments `grade` trains at once; unset means one per CPU. */
   workers?: number;

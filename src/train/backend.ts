@@ -15,13 +15,15 @@ export type ImportModule = (specifier: string) => Promise<unknown>;
 export interface SelectBackendDeps {
   importModule?: ImportModule;
   /**
-   * Threads for the wasm backend; 1 uses the single-threaded build. Default: half the logical
-   * CPUs (up to 8). Fixed once the wasm backend has started in a process. Callers pass the
+   * Threads for the wasm backend; 1 uses the single-threaded build. Default: one per physical
+   * core (up to 8). Fixed once the wasm backend has started in a process. Callers pass the
    * setting (AUTOGRADER_WASM_THREADS, read in src/config.ts); the engine reads no environment.
    */
   wasmThreads?: number;
   /** The GPU's model name from the driver, when there is one; injected for tests. */
   gpuModel?: () => Promise<string | undefined>;
+  /** Logical CPUs per physical core; injected for tests. Default: read from Linux's CPU topology. */
+  threadsPerCore?: () => Promise<number>;
 }
 
 /** No backend could be set: the forced one failed, or (never in practice) even cpu did. */
@@ -48,7 +50,8 @@ export async function selectBackend(
 ): Promise<BackendInfo> {
   const importModule = deps.importModule ?? defaultImport;
   const gpuModel = deps.gpuModel ?? nvidiaGpuModel;
-  const wasmThreads = deps.wasmThreads ?? defaultWasmThreads();
+  const wasmThreads =
+    deps.wasmThreads ?? defaultWasmThreads(await (deps.threadsPerCore ?? linuxThreadsPerCore)());
   const order = preferred === undefined ? AUTOMATIC_ORDER : [preferred];
   const failures: string[] = [];
   for (const name of order) {
@@ -116,12 +119,36 @@ async function trySetTensorflow(
 }
 
 /**
- * One thread per physical core, taken as half the logical CPUs (tfjs's own rule, and PyTorch's
- * default of physical cores): hyperthreads add little to SIMD GEMMs, and a thread pool larger
- * than the free cores spins and slows every step. A 2-vCPU machine gets one thread.
+ * One thread per physical core (tfjs's own rule, and PyTorch's default): hyperthreads add little
+ * to SIMD GEMMs, and a thread pool larger than the free cores spins and slows every step. A VM
+ * whose vCPUs are whole cores (no SMT siblings) gets a thread per vCPU.
  */
-function defaultWasmThreads(): number {
-  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(os.availableParallelism() / 2)));
+export function defaultWasmThreads(threadsPerCore: number): number {
+  const perCore = Math.max(1, Math.floor(threadsPerCore));
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(os.availableParallelism() / perCore)));
+}
+
+/** CPUs in a Linux CPU list such as "0-3,8-11"; 0 when it cannot be read. */
+export function countCpuList(list: string): number {
+  let count = 0;
+  for (const part of list.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match) return 0;
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return 0;
+    count += last - first + 1;
+  }
+  return count;
+}
+
+/** cpu0's SMT siblings (itself included); 2, the usual SMT width, where the topology is not readable. */
+async function linuxThreadsPerCore(): Promise<number> {
+  const list = await readFile(
+    '/sys/devices/system/cpu/cpu0/topology/thread_siblings_list',
+    'utf8',
+  ).catch(() => '');
+  return countCpuList(list) || 2;
 }
 
 /** Threads asked of the wasm backend this process started, once it has. */

@@ -2,7 +2,13 @@ import os from 'node:os';
 import { registerThreadedWasmBackend } from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendUnavailableError, isGpuDevice, selectBackend } from '../../src/train/backend.js';
+import {
+  BackendUnavailableError,
+  countCpuList,
+  defaultWasmThreads,
+  isGpuDevice,
+  selectBackend,
+} from '../../src/train/backend.js';
 
 /** An importModule that records what was asked for and loads only the packages given. */
 function importing(available: Record<string, () => unknown>) {
@@ -176,5 +182,28 @@ describe('selectBackend', () => {
     expect(again.detail).toBe('wasm simd, 2 threads');
     expect(Array.from(await kept.data())).toEqual([1, 2, 3]);
     kept.dispose();
+  });
+});
+
+describe('the wasm backend default threads', () => {
+  it('reads Linux CPU lists as the kernel writes them', () => {
+    // Prepare / Act / Assess: lists as thread_siblings_list shows them on SMT and non-SMT hosts.
+    expect(countCpuList('0\n')).toBe(1);
+    expect(countCpuList('0,64\n')).toBe(2);
+    expect(countCpuList('0-1\n')).toBe(2);
+    expect(countCpuList('0-3,8-11')).toBe(8);
+    expect(countCpuList('')).toBe(0);
+    expect(countCpuList('garbage')).toBe(0);
+  });
+
+  it('gives one thread per physical core: every vCPU without SMT, half of them with 2-way SMT', () => {
+    // Prepare
+    const cpus = os.availableParallelism();
+    // Act
+    const withoutSmt = defaultWasmThreads(1);
+    const withSmt = defaultWasmThreads(2);
+    // Assess
+    expect(withoutSmt).toBe(Math.min(8, cpus));
+    expect(withSmt).toBe(Math.max(1, Math.min(8, Math.floor(cpus / 2))));
   });
 });
