@@ -10,9 +10,18 @@ const env: Record<string, string> =
     ? { AUTOGRADER_CIFAR10_DIR: sharedCifar }
     : {};
 
+// Tests run the kernels package's TypeScript source, as the type check does (tsconfig "paths"),
+// so an edit to it is tested without building its dist/.
+const kernelsSource = fileURLToPath(
+  new URL('packages/tfjs-wasm-training/src/index.ts', import.meta.url),
+);
+
 export default defineConfig({
+  resolve: {
+    alias: { '@cifar10-autograder/tfjs-wasm-training': kernelsSource },
+  },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     setupFiles: ['test/setup/loopback-only.ts'],
     env,
     // Training tests are CPU-bound; two cores, so run files two at a time.

@@ -6,7 +6,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GENERATED_SIMD_MODULE, generateSimdModuleSource } from './build-simd-module.js';
+import {
+  GENERATED_SIMD_MODULE,
+  generateSimdModuleSource,
+} from '../packages/tfjs-wasm-training/scripts/build-simd-module.js';
 import {
   GENERATED_RESULT_VALIDATOR,
   GENERATED_VALIDATOR,

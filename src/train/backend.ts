@@ -1,10 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  MAX_WASM_THREADS,
+  registerThreadedWasmBackend,
+  registerWasmKernels,
+} from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, BackendName } from './types.js';
-import { registerWasmKernels } from './wasm-kernels/index.js';
-import { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';
 
 /** Loads a module by name; injected so tests can stand in for packages that cannot install here. */
 export type ImportModule = (specifier: string) => Promise<unknown>;

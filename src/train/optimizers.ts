@@ -1,7 +1,11 @@
+import {
+  ADAM_UPDATE,
+  type AdamUpdateAttrs,
+  hasFusedAdam,
+} from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../spec/types.js';
 import { TrainingConfigError } from './errors.js';
-import { ADAM_UPDATE, type AdamUpdateAttrs, hasFusedAdam } from './wasm-kernels/index.js';
 
 /** PyTorch's defaults for Adam and AdamW. */
 export const ADAM_BETA1 = 0.9;

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { registerThreadedWasmBackend } from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,6 @@ import {
   isGpuDevice,
   selectBackend,
 } from '../../src/train/backend.js';
-import { registerThreadedWasmBackend } from '../../src/train/wasm-threads.js';
 
 /** An importModule that records what was asked for and loads only the packages given. */
 function importing(available: Record<string, () => unknown>) {

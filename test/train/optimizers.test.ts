@@ -1,9 +1,9 @@
+import { hasFusedAdam } from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
 import { TrainingConfigError } from '../../src/train/errors.js';
 import { createOptimizer } from '../../src/train/optimizers.js';
-import { hasFusedAdam } from '../../src/train/wasm-kernels/index.js';
 import { loadTorchReference, worstMismatch } from './torch-reference.js';
 
 const { optimizerCases } = loadTorchReference();

@@ -1,5 +1,5 @@
+import { BATCH_NORM_TRAIN, hasFusedBatchNorm } from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN, hasFusedBatchNorm } from '../wasm-kernels/index.js';
 import { isTraining, type Kwargs, type LayerArgs, oneTensor } from './common.js';
 
 /** PyTorch's defaults: running = (1 - momentum)·running + momentum·batch, and eps. */

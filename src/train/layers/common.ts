@@ -1,3 +1,9 @@
+import {
+  hasPadding,
+  type Nhwc4Padding,
+  nhwcPadding,
+  type Pads2d,
+} from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { seededUniform } from '../init.js';
 import type { Rng } from '../rng.js';
@@ -7,15 +13,8 @@ export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer
 export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 export type SymbolicShape = (number | null)[];
 
-/** Explicit zero (or -inf) padding as tf.pad wants it for NHWC: [[0,0],[top,bottom],[left,right],[0,0]]. */
-export type Nhwc4Padding = [[number, number], [number, number], [number, number], [number, number]];
-
-export interface Pads2d {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
+// The padding geometry lives with the kernels, which pad too; the layers use it from there.
+export { hasPadding, type Nhwc4Padding, nhwcPadding, type Pads2d };
 
 export function oneTensor(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (!Array.isArray(inputs)) return inputs;
@@ -33,19 +32,6 @@ export function oneShape(shape: SymbolicShape | SymbolicShape[]): SymbolicShape 
 
 export function isTraining(kwargs: Kwargs): boolean {
   return kwargs?.training === true;
-}
-
-export function hasPadding(pads: Pads2d): boolean {
-  return pads.top > 0 || pads.bottom > 0 || pads.left > 0 || pads.right > 0;
-}
-
-export function nhwcPadding(pads: Pads2d): Nhwc4Padding {
-  return [
-    [0, 0],
-    [pads.top, pads.bottom],
-    [pads.left, pads.right],
-    [0, 0],
-  ];
 }
 
 /**

@@ -5,8 +5,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { nhwcPadding, type Pads2d } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
+import { nhwcPadding, type Pads2d } from './padding.js';
 import { convParts } from './simd-conv.js';
 import { heapOffset, runParts, type SimdKernels, simdKernels } from './simd-module.js';
 

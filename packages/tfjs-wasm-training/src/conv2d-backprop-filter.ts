@@ -5,8 +5,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { nhwcPadding } from '../layers/common.js';
 import { callWasmKernel, free, requireChannelsLast, shape4, transpose } from './backend-calls.js';
+import { nhwcPadding } from './padding.js';
 import { convGeometry, convMacs, convParts, imageBytes, padForConv } from './simd-conv.js';
 import { heapOffset, runParts, type SimdKernels, simdKernels } from './simd-module.js';
 

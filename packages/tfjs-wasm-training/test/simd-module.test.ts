@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/train/backend.js';
-import {
-  SIMD_MODULE_PLAIN,
-  SIMD_MODULE_SHARED,
-} from '../../src/train/wasm-kernels/simd-module.generated.js';
-import { simdKernels } from '../../src/train/wasm-kernels/simd-module.js';
-import { wasmApi } from '../../src/train/wasm-kernels/webassembly-api.js';
+import { SIMD_MODULE_PLAIN, SIMD_MODULE_SHARED } from '../src/simd-module.generated.js';
+import { simdKernels } from '../src/simd-module.js';
+import { wasmApi } from '../src/webassembly-api.js';
+import { startWasm } from './helpers/wasm.js';
 
 describe('the SIMD kernel module', () => {
   it.each([
@@ -55,7 +52,7 @@ describe('the SIMD kernel module', () => {
 
   it('runs on the wasm backend’s heap', async () => {
     // Prepare
-    await selectBackend('wasm');
+    await startWasm(1);
 
     // Act
     const kernels = simdKernels(tf.backend() as BackendWasm);
