@@ -18,7 +18,8 @@ Issue tokens with "autograder students add NAME --state DIR". Stop with Ctrl-C.
 
   --port N          the port (default 8080; 0 picks a free one)
   --state DIR       students, submissions and results (default: .autograder-state)
-  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR or ../shared/cifar-10-batches-bin)
+  --data DIR        CIFAR-10 binaries (default: AUTOGRADER_CIFAR10_DIR, else
+                    ~/.cache/cifar10-autograder/cifar-10-batches-bin; fetched there on first use)
   --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
   --limit-train N   train on the first N training images (a quick try, not a grade)
   --limit-test N    evaluate on the first N test images
