@@ -88,6 +88,8 @@ describe.skipIf(!executable)(SUITE, () => {
     const tokenBox = page.getByLabel('Personal token');
     await tokenBox.fill(`agt_${'x'.repeat(43)}`);
     await tokenBox.press('Enter');
+    // The refusal arrives with the API's 401: wait for it rather than read the box at once.
+    await page.waitForFunction("document.getElementById('token-error')?.textContent !== ''");
     const refused = await page.locator('#token-error').textContent();
     await tokenBox.fill(token);
     await tokenBox.press('Enter');
