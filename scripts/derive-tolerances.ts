@@ -85,8 +85,11 @@ async function main(): Promise<number> {
   const baselineTargets = noise33.targets ?? DEFAULT_BASELINE_TARGETS;
 
   let measurements: ReturnType<typeof parseSeedNoise>;
+  let summary: ReturnType<typeof summarizeNoise>;
   try {
     measurements = parseSeedNoise(JSON.parse(text));
+    // A network without runs on one side (a measurement still under way) is named here too.
+    summary = summarizeNoise(measurements);
   } catch (error) {
     const why =
       error instanceof NoiseMeasurementsError || error instanceof SyntaxError
@@ -95,7 +98,6 @@ async function main(): Promise<number> {
     process.stderr.write(`${path.relative(process.cwd(), file)}: ${why}\n`);
     return 1;
   }
-  const summary = summarizeNoise(measurements);
   const attempt = <T>(derive: () => T): T | { error: string } => {
     try {
       return derive();
