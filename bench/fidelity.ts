@@ -16,8 +16,6 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
@@ -30,6 +28,7 @@ import { selectBenchBackend } from './bench-backend.js';
 import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 import { BATCH_NORM_FIDELITY_NETWORK } from './student-architectures.js';
+import { withTorchRequest } from './torch-request.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_fidelity.py', import.meta.url));
@@ -68,22 +67,17 @@ async function torchResults(
   networks: { name: string; layers: Layer[] }[],
   seeds: number[],
 ): Promise<TorchResult[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'fidelity-'));
-  const requestFile = path.join(dir, 'request.json');
-  try {
-    await writeFile(
-      requestFile,
-      JSON.stringify({
-        dataDir,
-        epochs: Number(values.epochs),
-        batchSize: 64,
-        lr: 1e-3,
-        seeds,
-        threads: Number(values['torch-threads']),
-        limitTrain: values['limit-train'] === undefined ? null : Number(values['limit-train']),
-        networks,
-      }),
-    );
+  const request = {
+    dataDir,
+    epochs: Number(values.epochs),
+    batchSize: 64,
+    lr: 1e-3,
+    seeds,
+    threads: Number(values['torch-threads']),
+    limitTrain: values['limit-train'] === undefined ? null : Number(values['limit-train']),
+    networks,
+  };
+  return withTorchRequest(request, async (requestFile) => {
     const { stdout } = await promisify(execFile)(PYTHON, [TORCH_SCRIPT, requestFile], {
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -91,9 +85,7 @@ async function torchResults(
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as TorchResult);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function cell(value: number | undefined, digits = 2): string {

@@ -17,14 +17,16 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE, type Cifar10Dataset } from '../src/data/types.js';
+import { parseSeedNoise } from '../src/fairness/index.js';
+import type { SeedNoiseMeasurements, SeedRun } from '../src/fairness/types.js';
 import type { Layer } from '../src/spec/types.js';
 import { selectBackend, trainExperiment } from '../src/train/index.js';
 import type { BackendName } from '../src/train/types.js';
@@ -32,6 +34,7 @@ import { selectBenchBackend } from './bench-backend.js';
 import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
 import { BATCH_NORM_FIDELITY_NETWORK, RESIDUAL_NOISE_NETWORK } from './student-architectures.js';
+import { withTorchRequest } from './torch-request.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_fidelity.py', import.meta.url));
@@ -51,44 +54,15 @@ const { values } = parseArgs({
   },
 });
 
-interface SeedRun {
-  seed: number;
-  test_accuracy: number;
-}
-
-interface NetworkRuns {
-  name: string;
-  params: number;
-  student: SeedRun[];
-  grader: SeedRun[];
-}
-
-/** The stored measurement; src/fairness reads the same shape. */
-interface Measurements {
-  measured: string;
-  machine: string;
-  load_average: number[];
-  epochs: number;
-  train_images: number;
-  test_images: number;
-  batch_size: number;
-  lr: number;
-  optimizer: 'adam';
-  engines: {
-    student: { name: 'pytorch'; version: string; threads: number };
-    grader: { name: string; version: string; threads: number };
-  };
-  networks: NetworkRuns[];
-}
-
-async function readExisting(file: string): Promise<Measurements | undefined> {
+async function readExisting(file: string): Promise<SeedNoiseMeasurements | undefined> {
   if (!existsSync(file)) return undefined;
-  return JSON.parse(await readFile(file, 'utf8')) as Measurements;
+  // Checked field by field, so a damaged file is named where it is wrong, not half-used.
+  return parseSeedNoise(JSON.parse(await readFile(file, 'utf8')));
 }
 
 /** Writes are chained so two engines finishing together never interleave a file. */
 let writes: Promise<void> = Promise.resolve();
-function save(file: string, measurements: Measurements): Promise<void> {
+function save(file: string, measurements: SeedNoiseMeasurements): Promise<void> {
   measurements.measured = new Date().toISOString().slice(0, 10);
   measurements.load_average = loadavg().map((n) => Number(n.toFixed(2)));
   const text = `${JSON.stringify(measurements, null, 2)}\n`;
@@ -111,7 +85,7 @@ async function graderSide(
   networks: { name: string; layers: Layer[] }[],
   seeds: number[],
   data: Cifar10Dataset,
-  measurements: Measurements,
+  measurements: SeedNoiseMeasurements,
   file: string,
 ): Promise<void> {
   for (const network of networks) {
@@ -159,7 +133,7 @@ async function studentSide(
   dataDir: string,
   networks: { name: string; layers: Layer[] }[],
   seeds: number[],
-  measurements: Measurements,
+  measurements: SeedNoiseMeasurements,
   file: string,
 ): Promise<void> {
   const threads = Number(values['torch-threads']);
@@ -168,23 +142,20 @@ async function studentSide(
     if (!entry) throw new Error(`no entry for ${network.name}`);
     const todo = missing(entry.student, seeds);
     if (todo.length === 0) continue;
-    const dir = await mkdtemp(path.join(tmpdir(), 'seed-noise-'));
-    const request = path.join(dir, 'request.json');
-    try {
-      await writeFile(
-        request,
-        JSON.stringify({
-          dataDir,
-          epochs: EPOCHS,
-          batchSize: BATCH_SIZE,
-          lr: LR,
-          seeds: todo,
-          threads,
-          limitTrain: null,
-          networks: [network],
-        }),
-      );
-      const child = spawn(PYTHON, [TORCH_SCRIPT, request], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const request = {
+      dataDir,
+      epochs: EPOCHS,
+      batchSize: BATCH_SIZE,
+      lr: LR,
+      seeds: todo,
+      threads,
+      limitTrain: null,
+      networks: [network],
+    };
+    await withTorchRequest(request, async (requestFile) => {
+      const child = spawn(PYTHON, [TORCH_SCRIPT, requestFile], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
@@ -208,9 +179,7 @@ async function studentSide(
       }
       const code = await exited;
       if (code !== 0) throw new Error(`PyTorch exited with ${code}: ${stderr.slice(-2000)}`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 }
 
@@ -242,7 +211,7 @@ async function main(): Promise<void> {
     : await selectBackend(values.backend as BackendName, { wasmThreads: 1 });
   const file = path.resolve(values.out);
   const cpu = cpus();
-  const measurements: Measurements = (await readExisting(file)) ?? {
+  const measurements: SeedNoiseMeasurements = (await readExisting(file)) ?? {
     measured: '',
     machine: '',
     load_average: [],

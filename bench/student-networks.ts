@@ -17,8 +17,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
@@ -30,6 +29,7 @@ import { median, type TorchResult } from './alternated-rates.js';
 import { selectBenchBackend } from './bench-backend.js';
 import { courseNetworkLayers } from './course-networks.js';
 import { STUDENT_NETWORKS, type StudentNetwork } from './student-architectures.js';
+import { withTorchRequest } from './torch-request.js';
 
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_student_networks.py', import.meta.url));
@@ -78,26 +78,19 @@ async function tfjsRates(
 }
 
 async function torchRates(network: StudentNetwork, dataDir: string): Promise<TorchResult> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'student-networks-'));
-  const request = path.join(dir, 'request.json');
-  try {
-    await writeFile(
-      request,
-      JSON.stringify({
-        dataDir,
-        layers: network.layers,
-        batch: network.batch,
-        limit: network.batch * steps,
-        runs,
-        threads: torchThreads,
-        seed: 1,
-      }),
-    );
-    const { stdout } = await promisify(execFile)(PYTHON, [TORCH_SCRIPT, request]);
+  const request = {
+    dataDir,
+    layers: network.layers,
+    batch: network.batch,
+    limit: network.batch * steps,
+    runs,
+    threads: torchThreads,
+    seed: 1,
+  };
+  return withTorchRequest(request, async (file) => {
+    const { stdout } = await promisify(execFile)(PYTHON, [TORCH_SCRIPT, file]);
     return JSON.parse(stdout) as TorchResult;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
