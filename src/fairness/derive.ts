@@ -1,6 +1,6 @@
 import { NoFairPolicyError } from './errors.js';
 import { formatRate } from './format.js';
-import { summarizeNoise } from './noise.js';
+import { noiseModelOf, summarizeNoise } from './noise.js';
 import { baselineRates, honestClaimRates, recheckProbability, reproductionRates } from './rates.js';
 import type {
   BaselineRecheckPolicy,
@@ -53,14 +53,9 @@ function checkGrid(grid: SearchGrid): void {
   }
 }
 
-/** The noise model the 4.1 rates are computed under, from measurements. */
+/** The noise model the 4.1 rates are computed under, from measurements (see noiseModelOf). */
 export function noiseModel(measurements: SeedNoiseMeasurements): NoiseModel {
-  const summary = summarizeNoise(measurements);
-  return {
-    sigmaStudent: summary.sigmaStudent,
-    sigmaGrader: summary.sigmaGrader,
-    bias: summary.bias,
-  };
+  return noiseModelOf(summarizeNoise(measurements));
 }
 
 /**
@@ -94,9 +89,22 @@ export function deriveReproductionPolicy(
   targets: ReproductionTargets = DEFAULT_REPRODUCTION_TARGETS,
   grid: SearchGrid = DEFAULT_GRID,
 ): DerivedReproduction {
+  return searchReproductionPolicy(
+    noiseModel(measurements),
+    measuredUnderClaim(measurements, grid.step_pp),
+    targets,
+    grid,
+  );
+}
+
+/** The grid search behind deriveReproductionPolicy, for a given noise model and under-claim limit. */
+export function searchReproductionPolicy(
+  noise: NoiseModel,
+  under: number,
+  targets: ReproductionTargets = DEFAULT_REPRODUCTION_TARGETS,
+  grid: SearchGrid = DEFAULT_GRID,
+): DerivedReproduction {
   checkGrid(grid);
-  const noise = noiseModel(measurements);
-  const under = measuredUnderClaim(measurements, grid.step_pp);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
   let best: DerivedReproduction | undefined;
   let nearest: { policy: ReproductionPolicy; rate: number } | null = null;
@@ -203,7 +211,8 @@ export function deriveBaselinePolicy(
   grid: SearchGrid = DEFAULT_GRID,
 ): DerivedBaseline {
   checkGrid(grid);
-  const sigmaGrader = summarizeNoise(measurements).sigmaGrader;
+  const model = noiseModel(measurements);
+  const sigmaGrader = model.sigmaGrader;
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
   let best: DerivedBaseline | undefined;
   let nearest: { policy: BaselineRecheckPolicy; rate: number } | null = null;
@@ -215,7 +224,13 @@ export function deriveBaselinePolicy(
       for (const m of steps(0, grid)) {
         searched += 1;
         const policy = { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m };
-        const rates = baselineRates(policy, comparableWithin, sigmaGrader, targets.below_limit_pp);
+        const rates = baselineRates(
+          policy,
+          comparableWithin,
+          sigmaGrader,
+          targets.below_limit_pp,
+          model.firstRunCollapse,
+        );
         if (rates.lose_full_at_limit >= targets.max_lose_full_at_limit) {
           if (nearest === null || rates.lose_full_at_limit < nearest.rate) {
             nearest = { policy, rate: rates.lose_full_at_limit };

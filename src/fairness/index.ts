@@ -28,16 +28,17 @@ export {
   type RecheckOutcome,
   type RunFigures,
 } from './judge.js';
-export { parseSeedNoise, summarizeNoise } from './noise.js';
+export { COLLAPSE_SDS, noiseModelOf, parseSeedNoise, summarizeNoise } from './noise.js';
 export {
+  binomialCdf,
   chiSquareQuantile,
-  MAD_EFFICIENCY,
   mean,
   median,
   normalCdf,
   normalPdf,
   normalQuantile,
   probabilityWithin,
+  rateUpperBound,
   robustSd,
   sampleSd,
   sdUpperBound,
@@ -48,6 +49,7 @@ export { baselinePolicyOf, reproductionPolicyOf } from './policy.js';
 export {
   baselineRates,
   claimProbabilities,
+  claimProbabilitiesWithCollapse,
   fullMarksProbabilities,
   honestClaimRates,
   recheckProbability,

@@ -1,7 +1,17 @@
 import { NoiseMeasurementsError } from './errors.js';
-import { MAD_EFFICIENCY, mean, median, robustSd, sampleSd, sdUpperBound } from './normal.js';
+import {
+  chiSquareQuantile,
+  mean,
+  median,
+  rateUpperBound,
+  robustSd,
+  sampleSd,
+  sdUpperBound,
+} from './normal.js';
 import type {
+  BiasSpread,
   NetworkSpread,
+  NoiseModel,
   NoiseSummary,
   PooledSpread,
   SeedNoiseMeasurements,
@@ -90,78 +100,214 @@ export function parseSeedNoise(value: unknown): SeedNoiseMeasurements {
   };
 }
 
-function spread(runs: readonly SeedRun[], where: string): SpreadFigures {
-  if (runs.length === 0) throw new NoiseMeasurementsError(where, 'has no runs');
-  const values = runs.map((r) => r.test_accuracy);
-  return {
-    runs: values.length,
-    mean: mean(values),
-    sd: sampleSd(values),
-    median: median(values),
-    robust_sd: robustSd(values),
-  };
+/** A run this many pooled body sds below its network's median collapsed; it is not noise. */
+export const COLLAPSE_SDS = 3;
+
+interface EngineRuns {
+  where: string;
+  values: number[];
 }
 
-function pooled(figures: readonly SpreadFigures[], engine: string): PooledSpread {
+function pooledOf(groups: ReadonlyArray<{ n: number; sd: number }>): { sd: number; df: number } {
   let squares = 0;
-  let robustSquares = 0;
   let df = 0;
-  for (const f of figures) {
-    squares += (f.runs - 1) * f.sd ** 2;
-    robustSquares += (f.runs - 1) * f.robust_sd ** 2;
-    df += f.runs - 1;
+  for (const g of groups) {
+    squares += (g.n - 1) * g.sd ** 2;
+    df += g.n - 1;
   }
-  if (df === 0) {
+  return { sd: df > 0 ? Math.sqrt(squares / df) : 0, df };
+}
+
+/**
+ * One engine's runs, network by network, and pooled. A run more than COLLAPSE_SDS pooled sds
+ * below its network's median collapsed with its seed. The sd starts from every run (inflated by
+ * any collapse, so only clear ones are cut) and is re-pooled over the remaining runs until the
+ * set stops changing; normal data lose a run to it about once in 700. The normal model is
+ * fitted to the remaining runs (the body) with their full degrees of freedom, and the
+ * collapses are counted (rate, depth) so the rates can carry them separately.
+ */
+function engineSpread(
+  groups: readonly EngineRuns[],
+  engine: string,
+): { figures: SpreadFigures[]; pooled: PooledSpread } {
+  for (const g of groups) {
+    if (g.values.length === 0) throw new NoiseMeasurementsError(g.where, 'has no runs');
+  }
+  const centres = groups.map((g) => median(g.values));
+  const bodyOf = (limit: number) =>
+    groups.map((g, i) => g.values.filter((v) => v >= (centres[i] as number) - limit));
+  const pooledBody = (bodies: number[][]) =>
+    pooledOf(bodies.map((b) => ({ n: b.length, sd: sampleSd(b) })));
+  let bodies = groups.map((g) => g.values);
+  let limit = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 50; round += 1) {
+    const next = COLLAPSE_SDS * pooledBody(bodies).sd;
+    const nextBodies = bodyOf(next);
+    const same = nextBodies.every((b, i) => b.length === (bodies[i] as number[]).length);
+    limit = next;
+    bodies = nextBodies;
+    if (same) break;
+  }
+  const body = pooledBody(bodies);
+  if (body.df === 0) {
     throw new NoiseMeasurementsError(
       `/networks/*/${engine}`,
-      'needs at least one network with two or more seeds to estimate the spread',
+      'needs at least one network with two or more runs that did not collapse',
     );
   }
-  const sd = Math.sqrt(squares / df);
-  const robust = Math.sqrt(robustSquares / df);
+  let runs = 0;
+  let collapsed = 0;
+  let deepest = 0;
+  const figures = groups.map((g, i): SpreadFigures => {
+    const kept = bodies[i] as number[];
+    const bodyMean = mean(kept);
+    const fallen = g.values.filter((v) => v < (centres[i] as number) - limit);
+    runs += g.values.length;
+    collapsed += fallen.length;
+    for (const v of fallen) deepest = Math.max(deepest, bodyMean - v);
+    return {
+      runs: g.values.length,
+      mean: mean(g.values),
+      sd: sampleSd(g.values),
+      median: centres[i] as number,
+      robust_sd: robustSd(g.values),
+      collapsed: fallen.length,
+      body_mean: bodyMean,
+      body_sd: sampleSd(kept),
+    };
+  });
+  const all = pooledOf(figures.map((f) => ({ n: f.runs, sd: f.sd })));
+  const robust = pooledOf(figures.map((f) => ({ n: f.runs, sd: f.robust_sd })));
   return {
-    sd,
-    robust_sd: robust,
-    df,
-    upper: sdUpperBound(robust, Math.max(1, MAD_EFFICIENCY * df)),
+    figures,
+    pooled: {
+      sd: all.sd,
+      robust_sd: robust.sd,
+      collapse_limit: limit,
+      body_sd: body.sd,
+      df: body.df,
+      upper: sdUpperBound(body.sd, body.df),
+      runs,
+      collapsed,
+      collapse_rate_upper: rateUpperBound(collapsed, runs),
+      deepest_collapse: deepest,
+    },
   };
 }
 
 /**
- * Per network and engine, mean, sample sd, median and robust (MAD) sd; per engine the sds pooled
- * over networks and the robust one's 95% upper bound (σ_T for the student engine, σ_G for the
- * grader's); and the engine bias b, the largest |median_grader − median_student| over networks.
- * Robust because both engines' runs have a heavy lower tail (a run collapses with its seed),
- * which the under-claim tolerance covers from the measurements instead; the normal model is for
- * the rest.
+ * The engine bias as a random effect over networks (DerSimonian–Laird's model): dᵢ, the
+ * difference of network i's body means, ~ N(μ_b, vᵢ + τ²) with vᵢ its sampling variance from
+ * the pooled body sds. τ's one-sided 95% upper bound is the Q-profile one: the τ² at which the
+ * generalized Q statistic Σ wᵢ(dᵢ − μ̂)², wᵢ = 1/(vᵢ + τ²), falls to χ²₀.₀₅(N − 1); 0 when Q is
+ * below that already at τ = 0.
+ */
+function biasSpreadOf(
+  networks: readonly NetworkSpread[],
+  student: PooledSpread,
+  grader: PooledSpread,
+): BiasSpread {
+  if (networks.length < 2) {
+    throw new NoiseMeasurementsError(
+      '/networks',
+      'needs at least two networks to tell how the engine bias varies between networks',
+    );
+  }
+  const d = networks.map((n) => n.body_difference);
+  const v = networks.map(
+    (n) =>
+      student.body_sd ** 2 / (n.student.runs - n.student.collapsed) +
+      grader.body_sd ** 2 / (n.grader.runs - n.grader.collapsed),
+  );
+  const at = (tau2: number) => {
+    const w = v.map((vi) => 1 / (vi + tau2));
+    const total = w.reduce((a, b) => a + b, 0);
+    const centre = w.reduce((a, wi, i) => a + wi * (d[i] as number), 0) / total;
+    const q = w.reduce((a, wi, i) => a + wi * ((d[i] as number) - centre) ** 2, 0);
+    return { centre, q, se: Math.sqrt(1 / total) };
+  };
+  const df = networks.length - 1;
+  const target = chiSquareQuantile(0.05, df);
+  const atZero = at(0);
+  let tau2 = 0;
+  if (atZero.q > target) {
+    // Q falls as τ² grows; bracket, then bisect.
+    let high = 1;
+    while (at(high).q > target) high *= 2;
+    let low = 0;
+    for (let i = 0; i < 80; i += 1) {
+      const middle = (low + high) / 2;
+      if (at(middle).q > target) low = middle;
+      else high = middle;
+    }
+    tau2 = high;
+  }
+  const upper = at(tau2);
+  return { mean: upper.centre, spread_upper: Math.sqrt(tau2), mean_se: upper.se, q: atZero.q, df };
+}
+
+/**
+ * Per network and engine: mean, sample sd, median, robust (MAD) sd, collapsed runs and the
+ * body's mean and sd. Per engine: the body sds pooled over networks and their 95% upper bound
+ * (σ_T for the student engine, σ_G for the grader's), and the collapses' rate and depth. And
+ * the engine bias as a random effect over networks. Collapses only ever go down (a seed whose
+ * run trains badly); the under-claim tolerance covers the student's from the measurements, and
+ * the grader's enter the rates as a mixture (noiseModel).
  */
 export function summarizeNoise(measurements: SeedNoiseMeasurements): NoiseSummary {
+  const student = engineSpread(
+    measurements.networks.map((n, i) => ({
+      where: `/networks/${i}/student`,
+      values: n.student.map((r) => r.test_accuracy),
+    })),
+    'student',
+  );
+  const grader = engineSpread(
+    measurements.networks.map((n, i) => ({
+      where: `/networks/${i}/grader`,
+      values: n.grader.map((r) => r.test_accuracy),
+    })),
+    'grader',
+  );
   const networks: NetworkSpread[] = measurements.networks.map((n, i) => {
-    const student = spread(n.student, `/networks/${i}/student`);
-    const grader = spread(n.grader, `/networks/${i}/grader`);
+    const s = student.figures[i] as SpreadFigures;
+    const g = grader.figures[i] as SpreadFigures;
     return {
       name: n.name,
       params: n.params,
-      student,
-      grader,
-      difference: grader.mean - student.mean,
-      median_difference: grader.median - student.median,
+      student: s,
+      grader: g,
+      difference: g.mean - s.mean,
+      median_difference: g.median - s.median,
+      body_difference: g.body_mean - s.body_mean,
     };
   });
-  const student = pooled(
-    networks.map((n) => n.student),
-    'student',
-  );
-  const grader = pooled(
-    networks.map((n) => n.grader),
-    'grader',
-  );
   return {
     networks,
-    student,
-    grader,
-    sigmaStudent: student.upper,
-    sigmaGrader: grader.upper,
-    bias: Math.max(...networks.map((n) => Math.abs(n.median_difference))),
+    student: student.pooled,
+    grader: grader.pooled,
+    sigmaStudent: student.pooled.upper,
+    sigmaGrader: grader.pooled.upper,
+    biasSpread: biasSpreadOf(networks, student.pooled, grader.pooled),
+  };
+}
+
+/**
+ * The noise model for a student's network the measurements did not include. Its bias is
+ * βᵢ ~ N(μ̂_b, τ² + se(μ̂_b)²); a common shift of all grader runs is the same as the opposite
+ * shift of the student's run, so that variance joins σ_T² exactly, and |μ̂_b| stays a fixed bias
+ * of unknown sign. The grader's first run collapses at the measured rate's upper bound, by the
+ * deepest measured collapse.
+ */
+export function noiseModelOf(summary: NoiseSummary): NoiseModel {
+  const b = summary.biasSpread;
+  return {
+    sigmaStudent: Math.sqrt(summary.sigmaStudent ** 2 + b.spread_upper ** 2 + b.mean_se ** 2),
+    sigmaGrader: summary.sigmaGrader,
+    bias: Math.abs(b.mean),
+    firstRunCollapse:
+      summary.grader.collapsed > 0
+        ? { rate: summary.grader.collapse_rate_upper, depth: summary.grader.deepest_collapse }
+        : undefined,
   };
 }

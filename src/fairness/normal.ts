@@ -144,9 +144,6 @@ export function robustSd(values: readonly number[]): number {
   return 1.4826 * median(values.map((v) => Math.abs(v - centre)));
 }
 
-/** The MAD's efficiency for normal data: its sd carries about 37% of the sample sd's information. */
-export const MAD_EFFICIENCY = 0.37;
-
 /** Sample standard deviation (n − 1 in the denominator); 0 for a single value. */
 export function sampleSd(values: readonly number[]): number {
   if (values.length < 2) return 0;
@@ -154,6 +151,36 @@ export function sampleSd(values: readonly number[]): number {
   let squares = 0;
   for (const v of values) squares += (v - m) ** 2;
   return Math.sqrt(squares / (values.length - 1));
+}
+
+/** P(X ≤ x) for X ~ Binomial(n, p), summed in log space so large n stays finite. */
+export function binomialCdf(x: number, n: number, p: number): number {
+  if (x >= n || p <= 0) return 1;
+  if (x < 0 || p >= 1) return 0;
+  let logTerm = n * Math.log1p(-p); // P(X = 0)
+  let sum = Math.exp(logTerm);
+  for (let i = 1; i <= x; i += 1) {
+    logTerm += Math.log((n - i + 1) / i) + Math.log(p) - Math.log1p(-p);
+    sum += Math.exp(logTerm);
+  }
+  return Math.min(1, sum);
+}
+
+/**
+ * One-sided upper confidence bound on a rate from x events in n trials (Clopper–Pearson): the p
+ * at which seeing x or fewer would happen only 1 − confidence of the time. Found by bisection.
+ */
+export function rateUpperBound(x: number, n: number, confidence = 0.95): number {
+  if (n <= 0) throw new RangeError(`a rate needs at least one trial, not ${n}`);
+  if (x >= n) return 1;
+  let low = x / n;
+  let high = 1;
+  for (let i = 0; i < 60; i += 1) {
+    const middle = (low + high) / 2;
+    if (binomialCdf(x, n, middle) > 1 - confidence) low = middle;
+    else high = middle;
+  }
+  return high;
 }
 
 /** Composite Simpson's rule over [a, b] with an even number of intervals. */

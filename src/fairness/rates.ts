@@ -5,6 +5,7 @@ import type {
   NoiseModel,
   ReproductionPolicy,
   ReproductionRates,
+  RunCollapse,
 } from './types.js';
 
 /** Simpson intervals per percentage point: the integrands vary on the scale of σ (≥ ~0.5 pp). */
@@ -17,9 +18,10 @@ function intervals(width: number): number {
 /**
  * Probabilities of one claim under task 4.1's rule. The claim is C = R + offset with
  * R ~ N(μ, σ_T²) the student's run (offset 0 for an honest claim); the grader's runs are
- * Gᵢ ~ N(μ + bias, σ_G²), independent. D = C − G₁ ~ N(offset − bias, σ_T² + σ_G²).
- * Given D = d, C − mean(G₁..G_{k+1}) is normal with
- *   mean  offset − bias + e·(σ_T² + σ_G²/(k+1)) / (σ_T² + σ_G²),  e = d − offset + bias,
+ * Gᵢ ~ N(μ + bias, σ_G²), independent, except that the first may have collapsed by `drop`
+ * (G₁ − drop). D = C − G₁ ~ N(offset − bias + drop, σ_T² + σ_G²). Given D = d, C minus the mean
+ * of the k + 1 runs is normal with
+ *   mean  offset − bias + drop/(k+1) + e·(σ_T² + σ_G²/(k+1)) / (σ_T² + σ_G²),  e = d − E[D],
  *   var   v·(k/(k+1))² + k·σ_G²/(k+1)²,  v = σ_T²σ_G² / (σ_T² + σ_G²),
  * so the chance the claim holds is exact up to the Simpson integral over the re-check band.
  * A claim below the first run holds down to under_claim_within_pp (u) without a re-check; the
@@ -29,13 +31,14 @@ export function claimProbabilities(
   policy: ReproductionPolicy,
   noise: NoiseModel,
   offset: number,
+  drop = 0,
 ): { holds: number; recheck: number } {
   const { pass_within_pp: t1, recheck_within_pp: t2, recheck_runs: k, mean_within_pp: t3 } = policy;
   const st2 = noise.sigmaStudent ** 2;
   const sg2 = noise.sigmaGrader ** 2;
   const total = st2 + sg2;
   const sdD = Math.sqrt(total);
-  const meanD = offset - noise.bias;
+  const meanD = offset - noise.bias + drop;
   const u = Math.max(policy.under_claim_within_pp, t1);
   const between = (low: number, high: number) =>
     sdD === 0
@@ -47,15 +50,36 @@ export function claimProbabilities(
   const v = (st2 * sg2) / total;
   const shrink = (st2 + sg2 / (k + 1)) / total;
   const sdMean = Math.sqrt(v * (k / (k + 1)) ** 2 + (k * sg2) / (k + 1) ** 2);
+  const meanOfRuns = offset - noise.bias + drop / (k + 1);
   const density = (d: number) => {
     const e = d - meanD;
-    const centre = meanD + e * shrink;
+    const centre = meanOfRuns + e * shrink;
     return (normalPdf(e / sdD) / sdD) * probabilityWithin(t3, centre, sdMean);
   };
   const band =
     simpson(density, t1, t2, intervals(t2 - t1)) +
     (u < t2 ? simpson(density, -t2, -u, intervals(t2 - u)) : 0);
   return { holds: first + band, recheck };
+}
+
+/**
+ * claimProbabilities with the grader's first run collapsing at the model's rate: a mixture of
+ * the normal case and the collapsed one.
+ */
+export function claimProbabilitiesWithCollapse(
+  policy: ReproductionPolicy,
+  noise: NoiseModel,
+  offset: number,
+): { holds: number; recheck: number } {
+  const normal = claimProbabilities(policy, noise, offset);
+  const collapse = noise.firstRunCollapse;
+  if (collapse === undefined || collapse.rate <= 0 || collapse.depth <= 0) return normal;
+  const fallen = claimProbabilities(policy, noise, offset, collapse.depth);
+  const p = collapse.rate;
+  return {
+    holds: (1 - p) * normal.holds + p * fallen.holds,
+    recheck: (1 - p) * normal.recheck + p * fallen.recheck,
+  };
 }
 
 function biasSigns(noise: NoiseModel): NoiseModel[] {
@@ -75,11 +99,23 @@ export function recheckProbability(
   if (t2 <= t1) return 0;
   const u = Math.max(policy.under_claim_within_pp, t1);
   const sd = Math.sqrt(noise.sigmaStudent ** 2 + noise.sigmaGrader ** 2);
+  const collapse = noise.firstRunCollapse;
+  const mixture =
+    collapse !== undefined && collapse.rate > 0 && collapse.depth > 0
+      ? [
+          { weight: 1 - collapse.rate, drop: 0 },
+          { weight: collapse.rate, drop: collapse.depth },
+        ]
+      : [{ weight: 1, drop: 0 }];
   let worst = 0;
   for (const model of biasSigns(noise)) {
-    const between = (low: number, high: number) =>
-      normalCdf((high + model.bias) / sd) - normalCdf((low + model.bias) / sd);
-    const inBand = between(t1, t2) + (u < t2 ? between(-t2, -u) : 0);
+    let inBand = 0;
+    for (const { weight, drop } of mixture) {
+      const shift = model.bias - drop;
+      const between = (low: number, high: number) =>
+        normalCdf((high + shift) / sd) - normalCdf((low + shift) / sd);
+      inBand += weight * (between(t1, t2) + (u < t2 ? between(-t2, -u) : 0));
+    }
     worst = Math.max(worst, inBand);
   }
   return worst;
@@ -93,7 +129,7 @@ export function honestClaimRates(
   let falseDeduction = 0;
   let extra = 0;
   for (const model of biasSigns(noise)) {
-    const honest = claimProbabilities(policy, model, 0);
+    const honest = claimProbabilitiesWithCollapse(policy, model, 0);
     falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
     extra = Math.max(extra, honest.recheck * policy.recheck_runs);
   }
@@ -114,10 +150,13 @@ export function reproductionRates(
   let extra = 0;
   let detection = 1;
   for (const model of signs) {
-    const honest = claimProbabilities(policy, model, 0);
+    const honest = claimProbabilitiesWithCollapse(policy, model, 0);
     falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
     extra = Math.max(extra, honest.recheck * policy.recheck_runs);
-    detection = Math.min(detection, 1 - claimProbabilities(policy, model, fabricatedOffBy).holds);
+    detection = Math.min(
+      detection,
+      1 - claimProbabilitiesWithCollapse(policy, model, fabricatedOffBy).holds,
+    );
   }
   return {
     false_deduction: clamp01(falseDeduction),
@@ -132,29 +171,49 @@ function clamp01(x: number): number {
 
 /**
  * Chance of full marks in task 3.3 for a network whose true mean gap to the baseline is
- * meanGap, with runs ~ N(·, σ_G²): the first gap g₁ ≤ c, or c < g₁ ≤ c + r and the mean gap of
- * k + 1 runs ≤ c + m, where given g₁ the mean gap ~ N((g₁ + k·meanGap)/(k+1), k·σ_G²/(k+1)²).
- * Also the chance of a re-check.
+ * meanGap, with runs ~ N(·, σ_G²) and the first run's gap larger by `drop` if it collapsed:
+ * the first gap g₁ ≤ c, or c < g₁ ≤ c + r and the mean gap of k + 1 runs ≤ c + m, where given
+ * g₁ the mean gap ~ N((g₁ + k·meanGap)/(k+1), k·σ_G²/(k+1)²). Also the chance of a re-check.
  */
 export function fullMarksProbabilities(
   policy: BaselineRecheckPolicy,
   comparable: number,
   sigmaGrader: number,
   meanGap: number,
+  drop = 0,
 ): { full: number; recheck: number } {
   const { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m } = policy;
   const s = sigmaGrader;
-  if (s <= 0) return { full: meanGap <= comparable ? 1 : 0, recheck: 0 };
-  const first = normalCdf((comparable - meanGap) / s);
+  const firstGap = meanGap + drop;
+  if (s <= 0) return { full: firstGap <= comparable ? 1 : 0, recheck: 0 };
+  const first = normalCdf((comparable - firstGap) / s);
   if (r <= 0) return { full: first, recheck: 0 };
-  const recheck = normalCdf((comparable + r - meanGap) / s) - first;
+  const recheck = normalCdf((comparable + r - firstGap) / s) - first;
   const sdMean = (Math.sqrt(k) * s) / (k + 1);
   const density = (g: number) =>
-    (normalPdf((g - meanGap) / s) / s) *
+    (normalPdf((g - firstGap) / s) / s) *
     normalCdf((comparable + m - (g + k * meanGap) / (k + 1)) / sdMean);
   return {
     full: first + simpson(density, comparable, comparable + r, intervals(r)),
     recheck,
+  };
+}
+
+/** fullMarksProbabilities as a mixture over the first run collapsing or not. */
+function fullMarksWithCollapse(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  sigmaGrader: number,
+  meanGap: number,
+  collapse: RunCollapse | undefined,
+): { full: number; recheck: number } {
+  const normal = fullMarksProbabilities(policy, comparable, sigmaGrader, meanGap);
+  if (collapse === undefined || collapse.rate <= 0 || collapse.depth <= 0) return normal;
+  const fallen = fullMarksProbabilities(policy, comparable, sigmaGrader, meanGap, collapse.depth);
+  const p = collapse.rate;
+  return {
+    full: (1 - p) * normal.full + p * fallen.full,
+    recheck: (1 - p) * normal.recheck + p * fallen.recheck,
   };
 }
 
@@ -163,9 +222,16 @@ export function baselineRates(
   comparable: number,
   sigmaGrader: number,
   belowLimit: number,
+  collapse?: RunCollapse,
 ): BaselineRates {
-  const atLimit = fullMarksProbabilities(policy, comparable, sigmaGrader, comparable);
-  const below = fullMarksProbabilities(policy, comparable, sigmaGrader, comparable + belowLimit);
+  const atLimit = fullMarksWithCollapse(policy, comparable, sigmaGrader, comparable, collapse);
+  const below = fullMarksWithCollapse(
+    policy,
+    comparable,
+    sigmaGrader,
+    comparable + belowLimit,
+    collapse,
+  );
   return {
     lose_full_at_limit: clamp01(1 - atLimit.full),
     full_when_below: clamp01(below.full),

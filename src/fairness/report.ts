@@ -1,10 +1,12 @@
 import type { HonestSeedVerdict } from './audit.js';
 import { formatRate } from './format.js';
+import { noiseModelOf } from './noise.js';
 import { reproductionRates } from './rates.js';
 import type {
   BaselineNoise,
   DerivedBaseline,
   DerivedReproduction,
+  NetworkSpread,
   NoiseSummary,
   ReproductionNoise,
   SeedNoiseMeasurements,
@@ -45,7 +47,10 @@ export function withDerivedTolerances(
         measured: measurements.measured,
         sigma_student_pp: round(summary.sigmaStudent, 4),
         sigma_grader_pp: round(summary.sigmaGrader, 4),
-        engine_bias_pp: round(summary.bias, 4),
+        engine_bias_pp: round(Math.abs(summary.biasSpread.mean), 4),
+        engine_bias_spread_pp: round(summary.biasSpread.spread_upper, 4),
+        grader_collapse_rate: round(summary.grader.collapse_rate_upper, 6),
+        grader_collapse_depth_pp: round(summary.grader.deepest_collapse, 4),
         false_deduction_rate: round(reproduction.rates.false_deduction, 6),
         detection_rate: round(reproduction.rates.detection, 6),
         expected_extra_runs: round(reproduction.rates.expected_extra_runs, 6),
@@ -77,9 +82,12 @@ function signed(x: number): string {
   return `${x >= 0 ? '+' : '−'}${pp(Math.abs(x))}`;
 }
 
-function lowest(m: SeedNoiseMeasurements, network: string, side: 'student' | 'grader'): number {
-  const runs = m.networks.find((n) => n.name === network)?.[side] ?? [];
-  return Math.min(...runs.map((r) => r.test_accuracy));
+function accuracies(
+  m: SeedNoiseMeasurements,
+  network: string,
+  side: 'student' | 'grader',
+): number[] {
+  return (m.networks.find((n) => n.name === network)?.[side] ?? []).map((r) => r.test_accuracy);
 }
 
 /** The derivation as Markdown for docs/fairness.md: spread per network, policies, rates, audit. */
@@ -100,18 +108,28 @@ export function renderNoiseReport(input: {
       `${m.epochs} epochs, ${m.train_images} training / ${m.test_images} test images, ${m.optimizer} lr ${m.lr}, batch ${m.batch_size}; ` +
       `student engine ${e.student.name} ${e.student.version} (${e.student.threads} threads), grader ${e.grader.name} ${e.grader.version} (${e.grader.threads} threads).`,
     '',
-    `| network | params | ${e.student.name} seeds | mean % | sd | median % | robust sd | ${e.grader.name} seeds | mean % | sd | median % | robust sd | grader − student (medians) | lowest run − median (${e.student.name}, ${e.grader.name}) |`,
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| network | params | ${e.student.name} seeds | mean % | sd | median % | collapsed | body mean % | body sd | ${e.grader.name} seeds | mean % | sd | median % | collapsed | body mean % | body sd | grader − student (body means) |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   );
+  const side = (f: NetworkSpread['student'], runs: number[], limit: number) => {
+    const fallen = runs.filter((x) => x < f.median - limit).map((x) => x.toFixed(2));
+    const collapsed = fallen.length === 0 ? '0' : `${fallen.length} (${fallen.join(', ')})`;
+    return `${f.runs} | ${pp(f.mean)} | ${pp(f.sd)} | ${pp(f.median)} | ${collapsed} | ${pp(f.body_mean)} | ${pp(f.body_sd)}`;
+  };
   for (const n of s.networks) {
     lines.push(
-      `| ${n.name} | ${n.params} | ${n.student.runs} | ${pp(n.student.mean)} | ${pp(n.student.sd)} | ${pp(n.student.median)} | ${pp(n.student.robust_sd)} | ${n.grader.runs} | ${pp(n.grader.mean)} | ${pp(n.grader.sd)} | ${pp(n.grader.median)} | ${pp(n.grader.robust_sd)} | ${signed(n.median_difference)} pp | ${signed(lowest(m, n.name, 'student') - n.student.median)}, ${signed(lowest(m, n.name, 'grader') - n.grader.median)} |`,
+      `| ${n.name} | ${n.params} | ${side(n.student, accuracies(m, n.name, 'student'), s.student.collapse_limit)} | ${side(n.grader, accuracies(m, n.name, 'grader'), s.grader.collapse_limit)} | ${signed(n.body_difference)} pp |`,
     );
   }
+  const bias = s.biasSpread;
   lines.push(
     '',
-    `Pooled sd: ${e.student.name} ${pp(s.student.sd)} pp, robust ${pp(s.student.robust_sd)} pp (${s.student.df} df, 95% upper bound on the robust sd σ_T = ${pp(s.sigmaStudent)}), ` +
-      `${e.grader.name} ${pp(s.grader.sd)} pp, robust ${pp(s.grader.robust_sd)} pp (${s.grader.df} df, σ_G = ${pp(s.sigmaGrader)}); engine bias b = ${pp(s.bias)} pp (largest difference of medians).`,
+    `Pooled body sd (runs that did not collapse): ${e.student.name} ${pp(s.student.body_sd)} pp (${s.student.df} df, 95% upper bound σ_T = ${pp(s.sigmaStudent)}), ` +
+      `${e.grader.name} ${pp(s.grader.body_sd)} pp (${s.grader.df} df, σ_G = ${pp(s.sigmaGrader)}); all runs: ${pp(s.student.sd)} and ${pp(s.grader.sd)} pp. ` +
+      `A run more than ${pp(s.student.collapse_limit)} pp (${e.student.name}) or ${pp(s.grader.collapse_limit)} pp (${e.grader.name}) below its network's median counts as collapsed (3 pooled body sds, re-pooled until no more runs fall out): ` +
+      `${s.student.collapsed} of ${s.student.runs} ${e.student.name} runs, ${s.grader.collapsed} of ${s.grader.runs} ${e.grader.name} runs (rate at most ${formatRate(s.grader.collapse_rate_upper)}, deepest ${pp(s.grader.deepest_collapse)} pp below its body mean). ` +
+      `Engine bias over networks: μ_b = ${signed(bias.mean)} pp (se ${pp(bias.mean_se)}), spread τ ≤ ${pp(bias.spread_upper)} pp (Q = ${bias.q.toFixed(2)} on ${bias.df} df). ` +
+      `For a network not measured, the rates take σ_T,eff = √(σ_T² + τ² + se²) = ${pp(noiseModelOf(s).sigmaStudent)} pp and b = |μ_b| = ${pp(Math.abs(bias.mean))} pp.`,
     '',
   );
   const r = input.reproduction;

@@ -35,7 +35,7 @@ export interface SeedNoiseMeasurements {
   }>;
 }
 
-/** Mean and sample standard deviation of one network's runs on one engine. */
+/** One network's runs on one engine. */
 export interface SpreadFigures {
   runs: number;
   mean: number;
@@ -43,6 +43,11 @@ export interface SpreadFigures {
   median: number;
   /** 1.4826 × the median absolute deviation: the sd without the collapsed runs' pull. */
   robust_sd: number;
+  /** Runs that collapsed: below the median by more than the engine's collapse limit. */
+  collapsed: number;
+  /** Mean and sample sd of the other runs, the body of the distribution the normal model is for. */
+  body_mean: number;
+  body_sd: number;
 }
 
 export interface NetworkSpread {
@@ -52,23 +57,48 @@ export interface NetworkSpread {
   grader: SpreadFigures;
   /** mean_grader − mean_student, percentage points. */
   difference: number;
-  /** median_grader − median_student: the engine bias, without the collapsed runs' pull. */
+  /** median_grader − median_student. */
   median_difference: number;
+  /** body_mean_grader − body_mean_student: this network's engine bias. */
+  body_difference: number;
 }
 
 /** An engine's seed noise pooled over networks. */
 export interface PooledSpread {
-  /** √(Σ(nᵢ−1)sᵢ² / Σ(nᵢ−1)). */
+  /** √(Σ(nᵢ−1)sᵢ² / Σ(nᵢ−1)) over every run. */
   sd: number;
   /** The same pooling of the robust (MAD) sds. */
   robust_sd: number;
-  /** Σ(nᵢ−1). */
+  /** A run more than this far below its network's median is a collapse (3 × body_sd). */
+  collapse_limit: number;
+  /** The pooled sd of the runs that did not collapse. */
+  body_sd: number;
+  /** Its degrees of freedom: Σ(kept runs − 1). */
   df: number;
-  /**
-   * One-sided 95% upper confidence bound on the robust sd, with the MAD's effective degrees of
-   * freedom (MAD_EFFICIENCY × df).
-   */
+  /** One-sided 95% upper confidence bound on body_sd. */
   upper: number;
+  runs: number;
+  collapsed: number;
+  /** One-sided 95% upper bound on the collapse rate (Clopper–Pearson). */
+  collapse_rate_upper: number;
+  /** The deepest collapse: how far its run fell below its network's body mean (0 if none). */
+  deepest_collapse: number;
+}
+
+/**
+ * How the engine bias varies between networks, as a random effect: network i's bias
+ * βᵢ ~ N(μ_b, τ²), estimated from the body means' differences dᵢ with their sampling variances.
+ */
+export interface BiasSpread {
+  /** μ_b: the inverse-variance weighted mean of the dᵢ (at τ = the upper bound). */
+  mean: number;
+  /** One-sided 95% upper bound on τ (Q-profile); 0 when the dᵢ vary no more than sampling does. */
+  spread_upper: number;
+  /** Standard error of μ_b at that τ. */
+  mean_se: number;
+  /** Cochran's Q at τ = 0 and its degrees of freedom (networks − 1). */
+  q: number;
+  df: number;
 }
 
 /** What the policies are derived from. */
@@ -76,19 +106,28 @@ export interface NoiseSummary {
   networks: NetworkSpread[];
   student: PooledSpread;
   grader: PooledSpread;
-  /** σ_T: the student engine's pooled sd, upper bound. */
+  /** σ_T: the student engine's pooled body sd, upper bound. */
   sigmaStudent: number;
-  /** σ_G: the grader engine's pooled sd, upper bound. */
+  /** σ_G: the grader engine's pooled body sd, upper bound. */
   sigmaGrader: number;
-  /** b: the largest |median_grader − median_student| over networks. */
-  bias: number;
+  biasSpread: BiasSpread;
+}
+
+/** A grader run that collapses: how often (upper bound) and how far (the deepest measured). */
+export interface RunCollapse {
+  rate: number;
+  depth: number;
 }
 
 /** The noise model the rates are computed under (percentage points). */
 export interface NoiseModel {
+  /** The spread of a student's run around the grader's mean for the same network, bias included. */
   sigmaStudent: number;
   sigmaGrader: number;
+  /** A fixed engine bias; the rates take the worse of its two signs. */
   bias: number;
+  /** The grader's first run collapses this often and this far; absent: never. */
+  firstRunCollapse?: RunCollapse;
 }
 
 /**
@@ -190,7 +229,13 @@ export interface ReproductionNoise {
   measured: string | null;
   sigma_student_pp: number | null;
   sigma_grader_pp: number | null;
+  /** |μ_b|, the engine bias common to networks. */
   engine_bias_pp: number | null;
+  /** τ's upper bound: how far one network's bias strays from the common one. */
+  engine_bias_spread_pp: number | null;
+  /** The grader's collapsed runs: rate (upper bound) and deepest drop. */
+  grader_collapse_rate: number | null;
+  grader_collapse_depth_pp: number | null;
   false_deduction_rate: number | null;
   detection_rate: number | null;
   expected_extra_runs: number | null;

@@ -4,14 +4,13 @@ import {
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   judgeHonestSeeds,
-  MAD_EFFICIENCY,
   measuredUnderClaim,
-  median,
   NoFairPolicyError,
   NoiseMeasurementsError,
+  noiseModelOf,
   parseSeedNoise,
+  rateUpperBound,
   reproductionRates,
-  robustSd,
   sampleSd,
   sdUpperBound,
   summarizeNoise,
@@ -24,30 +23,64 @@ const onGrid = (x: number) =>
   Math.abs(x / DEFAULT_GRID.step_pp - Math.round(x / DEFAULT_GRID.step_pp)) < 1e-9;
 
 describe('summarizing seed noise', () => {
-  it('pools variances over networks with Σ(n−1) df and takes the largest difference of medians', () => {
+  it('pools the sds over networks with Σ(n−1) df and bounds them from above', () => {
     // Prepare
     const measurements = syntheticSeedNoise();
     const student = measurements.networks.map((n) => n.student.map((r) => r.test_accuracy));
     const grader = measurements.networks.map((n) => n.grader.map((r) => r.test_accuracy));
-    const pooled = (groups: number[][], sd: (g: number[]) => number = sampleSd) =>
+    const pooled = (groups: number[][]) =>
       Math.sqrt(
-        groups.reduce((s, g) => s + (g.length - 1) * sd(g) ** 2, 0) /
+        groups.reduce((s, g) => s + (g.length - 1) * sampleSd(g) ** 2, 0) /
           groups.reduce((s, g) => s + g.length - 1, 0),
       );
     // Act
     const summary = summarizeNoise(measurements);
-    // Assess
+    // Assess: normal draws have no collapses, so the body is every run.
+    expect(summary.student.collapsed).toBe(0);
+    expect(summary.grader.collapsed).toBe(0);
     expect(summary.student.df).toBe(16);
-    expect(summary.student.sd).toBeCloseTo(pooled(student), 10);
-    expect(summary.sigmaGrader).toBeCloseTo(
-      sdUpperBound(pooled(grader, robustSd), MAD_EFFICIENCY * 16),
-      10,
-    );
-    const differences = student.map((s, i) => Math.abs(median(grader[i] as number[]) - median(s)));
-    expect(summary.bias).toBeCloseTo(Math.max(...differences), 10);
+    expect(summary.student.body_sd).toBeCloseTo(pooled(student), 10);
+    expect(summary.sigmaGrader).toBeCloseTo(sdUpperBound(pooled(grader), 16), 10);
+    expect(summary.sigmaStudent).toBeGreaterThan(summary.student.body_sd);
   });
 
-  it('a run that collapsed with its seed widens the under-claim side, not σ or the bias', () => {
+  it('estimates the engine bias over networks as a common shift plus a spread', () => {
+    // Prepare: every network's grader runs 1 pp above its student runs, then one network 4 pp.
+    const common = syntheticSeedNoise({ seeds: 12, studentSd: 1, graderSd: 1 });
+    for (const n of common.networks) {
+      n.grader = n.student.map((r) => ({ seed: r.seed, test_accuracy: r.test_accuracy + 1 }));
+    }
+    const varied = structuredClone(common);
+    for (const r of varied.networks[0]?.grader ?? []) r.test_accuracy += 3;
+    // Act
+    const same = summarizeNoise(common).biasSpread;
+    const apart = summarizeNoise(varied).biasSpread;
+    // Assess: a shift every network shares is μ_b, with no spread; one network apart is τ.
+    expect(same.mean).toBeCloseTo(1, 6);
+    expect(same.spread_upper).toBe(0);
+    expect(apart.spread_upper).toBeGreaterThan(1);
+    expect(apart.mean).toBeGreaterThan(1);
+  });
+
+  it('the bias spread widens the noise model for a network the measurements did not include', () => {
+    // Prepare
+    const summary = summarizeNoise(syntheticSeedNoise());
+    const wider = {
+      ...summary,
+      biasSpread: { ...summary.biasSpread, spread_upper: 2 },
+    };
+    // Act
+    const model = noiseModelOf(wider);
+    // Assess: σ_T² + τ² + se(μ_b)², and |μ_b| stays a fixed bias
+    expect(model.sigmaStudent).toBeCloseTo(
+      Math.sqrt(summary.sigmaStudent ** 2 + 4 + summary.biasSpread.mean_se ** 2),
+      10,
+    );
+    expect(model.bias).toBeCloseTo(Math.abs(summary.biasSpread.mean), 10);
+    expect(model.sigmaGrader).toBe(summary.sigmaGrader);
+  });
+
+  it('a run that collapsed with its seed widens the under-claim side, not σ', () => {
     // Prepare: one student run 15 points below its network's others, as a BatchNorm run can be.
     const measurements = syntheticSeedNoise();
     const collapsed = structuredClone(measurements);
@@ -59,16 +92,41 @@ describe('summarizing seed noise', () => {
     const after = summarizeNoise(collapsed);
     const underBefore = measuredUnderClaim(measurements, 0.5);
     const underAfter = measuredUnderClaim(collapsed, 0.5);
-    // Assess: the sample sd jumps, the robust figures barely move; the under side covers the run.
+    // Assess: the sample sd jumps; the run is counted as a collapse and left out of the body.
     expect(after.student.sd).toBeGreaterThan(before.student.sd * 1.5);
+    expect(after.student.collapsed).toBe(1);
+    expect(after.networks[0]?.student.collapsed).toBe(1);
+    expect(after.student.df).toBe(before.student.df - 1);
     expect(after.sigmaStudent).toBeLessThan(before.sigmaStudent * 1.25);
-    expect(Math.abs(after.bias - before.bias)).toBeLessThan(1);
     const highestGrader = Math.max(
       ...(collapsed.networks[0]?.grader ?? []).map((r) => r.test_accuracy),
     );
     expect(underAfter).toBeGreaterThanOrEqual(highestGrader - run.test_accuracy);
     expect(underAfter).toBeGreaterThan(underBefore);
     expect(underAfter % 0.5).toBe(0);
+  });
+
+  it("a grader run that collapsed enters the model as the first run's collapse rate and depth", () => {
+    // Prepare
+    const measurements = syntheticSeedNoise({ seeds: 8 });
+    const collapsed = structuredClone(measurements);
+    const network = collapsed.networks[1];
+    const run = network?.grader[3];
+    if (!network || !run) throw new Error('the synthetic fixture has too few runs');
+    run.test_accuracy -= 8;
+    // Act
+    const clean = noiseModelOf(summarizeNoise(measurements));
+    const summary = summarizeNoise(collapsed);
+    const model = noiseModelOf(summary);
+    // Assess
+    expect(clean.firstRunCollapse).toBeUndefined();
+    expect(summary.grader.collapsed).toBe(1);
+    expect(model.firstRunCollapse?.depth).toBeCloseTo(
+      (summary.networks[1]?.grader.body_mean ?? 0) - run.test_accuracy,
+      10,
+    );
+    expect(model.firstRunCollapse?.rate).toBeCloseTo(rateUpperBound(1, 32), 10);
+    expect(model.firstRunCollapse?.rate).toBeGreaterThan(1 / 32);
   });
 
   it('names the field that is wrong in a malformed measurement file', () => {

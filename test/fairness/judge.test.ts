@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type BaselineRecheckPolicy,
   baselineRates,
-  claimProbabilities,
+  claimProbabilitiesWithCollapse,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   formatReproduced,
@@ -12,7 +12,11 @@ import {
   type ReproductionPolicy,
   reproductionRates,
 } from '../../src/fairness/index.js';
-import { seededNormal, syntheticSeedNoise } from '../fixtures/fairness/synthetic-seed-noise.js';
+import {
+  seededNormal,
+  seededRandom,
+  syntheticSeedNoise,
+} from '../fixtures/fairness/synthetic-seed-noise.js';
 
 const STUDENTS = 20_000;
 /** Four standard errors of a rate estimated from STUDENTS draws, plus integration slack. */
@@ -21,7 +25,10 @@ const tolerance = (p: number) => 4 * Math.sqrt((p * (1 - p)) / STUDENTS) + 1e-4;
 const MEASUREMENTS = syntheticSeedNoise();
 const DERIVED = deriveReproductionPolicy(MEASUREMENTS);
 
-/** Simulated grading of claims C = R + offset, R ~ N(μ, σ_T²), grader runs ~ N(μ + bias, σ_G²). */
+/**
+ * Simulated grading of claims C = R + offset, R ~ N(μ, σ_T²), grader runs ~ N(μ + bias, σ_G²),
+ * the first lowered by the model's collapse depth at its rate.
+ */
 function simulateClaims(
   policy: ReproductionPolicy,
   noise: NoiseModel,
@@ -29,6 +36,8 @@ function simulateClaims(
   seed: number,
 ): { holds: number; rechecked: number } {
   const z = seededNormal(seed);
+  const uniform = seededRandom(seed + 1);
+  const collapse = noise.firstRunCollapse;
   const mu = 50;
   let holds = 0;
   let rechecked = 0;
@@ -39,6 +48,7 @@ function simulateClaims(
       test_accuracy: mu + noise.bias + noise.sigmaGrader * z(),
     }));
     const [first, ...rest] = runs as [(typeof runs)[number], ...typeof runs];
+    if (collapse !== undefined && uniform() < collapse.rate) first.test_accuracy -= collapse.depth;
     const judgement = judgeClaim(claimed, first, rest, policy);
     if (judgement.holds) holds += 1;
     if (judgement.outcome === 'rechecked') rechecked += 1;
@@ -106,9 +116,43 @@ describe('task 4.1 verdicts on seeded synthetic students', () => {
   });
 });
 
+describe("task 4.1 with the grader's first run collapsing", () => {
+  const policy: ReproductionPolicy = {
+    pass_within_pp: 3,
+    recheck_within_pp: 8,
+    recheck_runs: 3,
+    mean_within_pp: 3.5,
+    under_claim_within_pp: 15,
+  };
+  const steady: NoiseModel = { sigmaStudent: 1.2, sigmaGrader: 1.5, bias: 0.5 };
+  // Far more often than measured, so the mixture's share is well above sampling error.
+  const collapsing: NoiseModel = { ...steady, firstRunCollapse: { rate: 0.25, depth: 5 } };
+
+  it.each([
+    ['honest', 0],
+    ['5 pp above', 5],
+  ])('%s claims: the Monte Carlo rate agrees with the mixture formula', (_, offset) => {
+    // Prepare
+    const exact = 1 - oneSidedDetection(policy, collapsing, offset);
+    // Act
+    const simulated = simulateClaims(policy, collapsing, offset, 31);
+    // Assess
+    expect(Math.abs(simulated.holds - exact)).toBeLessThan(tolerance(exact));
+  });
+
+  it('collapses cost honest claims more than steady runs do, and the rates count it', () => {
+    // Act
+    const withCollapse = reproductionRates(policy, collapsing, 5);
+    const without = reproductionRates(policy, steady, 5);
+    // Assess
+    expect(withCollapse.false_deduction).toBeGreaterThan(without.false_deduction);
+    expect(withCollapse.expected_extra_runs).toBeGreaterThan(without.expected_extra_runs);
+  });
+});
+
 /** 1 − P(hold) for one sign of bias and one offset, by the exact formula. */
 function oneSidedDetection(policy: ReproductionPolicy, noise: NoiseModel, offset: number): number {
-  return 1 - claimProbabilities(policy, noise, offset).holds;
+  return 1 - claimProbabilitiesWithCollapse(policy, noise, offset).holds;
 }
 
 describe('task 3.3 re-check on seeded synthetic networks', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  binomialCdf,
   chiSquareQuantile,
   mean,
   normalCdf,
   normalQuantile,
+  rateUpperBound,
   sampleSd,
   sdUpperBound,
   simpson,
@@ -67,5 +69,24 @@ describe('normal-noise arithmetic', () => {
     expect(m).toBeCloseTo(49.2, 10);
     expect(sd).toBeCloseTo(Math.sqrt((1 + 0.01 + 1.21) / 2), 10);
     expect(area).toBeCloseTo(9, 10);
+  });
+
+  it('the binomial CDF sums the exact probabilities', () => {
+    // Prepare / Act / Assess: 3 fair coins, at most one head: (1 + 3) / 8.
+    expect(binomialCdf(1, 3, 0.5)).toBeCloseTo(0.5, 12);
+    expect(binomialCdf(0, 10, 0.1)).toBeCloseTo(0.9 ** 10, 12);
+    expect(binomialCdf(5, 5, 0.3)).toBe(1);
+  });
+
+  it('the upper bound on a rate is the Clopper–Pearson one', () => {
+    // Prepare / Act
+    const none = rateUpperBound(0, 60);
+    const one = rateUpperBound(1, 60);
+    // Assess: with no events it has the closed form 1 − 0.05^(1/n); with one, seeing at most one
+    // event at the bound has probability 5%.
+    expect(none).toBeCloseTo(1 - 0.05 ** (1 / 60), 9);
+    expect(binomialCdf(1, 60, one)).toBeCloseTo(0.05, 9);
+    expect(one).toBeGreaterThan(none);
+    expect(rateUpperBound(60, 60)).toBe(1);
   });
 });

@@ -38,7 +38,10 @@ describe.skipIf(!measured)(
       expect(noise.measured).toBe(measurements().measured);
       expect(noise.sigma_student_pp).toBeCloseTo(summary.sigmaStudent, 3);
       expect(noise.sigma_grader_pp).toBeCloseTo(summary.sigmaGrader, 3);
-      expect(noise.engine_bias_pp).toBeCloseTo(summary.bias, 3);
+      expect(noise.engine_bias_pp).toBeCloseTo(Math.abs(summary.biasSpread.mean), 3);
+      expect(noise.engine_bias_spread_pp).toBeCloseTo(summary.biasSpread.spread_upper, 3);
+      expect(noise.grader_collapse_rate).toBeCloseTo(summary.grader.collapse_rate_upper, 5);
+      expect(noise.grader_collapse_depth_pp).toBeCloseTo(summary.grader.deepest_collapse, 3);
       expect(noise.false_deduction_rate).toBeCloseTo(derived.rates.false_deduction, 5);
       expect(noise.detection_rate).toBeCloseTo(derived.rates.detection, 5);
     });
