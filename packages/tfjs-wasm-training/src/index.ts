@@ -13,4 +13,8 @@ export {
 export { WasmKernelError } from './errors.js';
 export { hasPadding, type Nhwc4Padding, nhwcPadding, type Pads2d } from './padding.js';
 export { registerWasmKernels } from './register.js';
+export {
+  hasFusedSoftmaxCrossEntropy,
+  SOFTMAX_CROSS_ENTROPY,
+} from './softmax-cross-entropy.js';
 export { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';

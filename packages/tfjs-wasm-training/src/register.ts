@@ -24,6 +24,11 @@ import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cas
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.js';
+import {
+  softmaxCrossEntropyConfig,
+  softmaxCrossEntropyGradConfig,
+  softmaxCrossEntropyGradientConfig,
+} from './softmax-cross-entropy.js';
 import { makeConcatConfig, makeSplitVConfig } from './split-concat.js';
 import { makeSumConfig } from './sum-leading-axes.js';
 
@@ -65,6 +70,8 @@ export function registerWasmKernels(): void {
     batchNormTrainGradConfig,
     makeSplitVConfig(getKernel('SplitV', 'wasm')),
     makeConcatConfig(getKernel('Concat', 'wasm')),
+    softmaxCrossEntropyConfig,
+    softmaxCrossEntropyGradConfig,
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
@@ -77,4 +84,5 @@ export function registerWasmKernels(): void {
   // Same values as tfjs's own Relu gradient on every backend; one kernel instead of two on wasm.
   registerGradient(reluGradientConfig);
   registerGradient(batchNormTrainGradientConfig);
+  registerGradient(softmaxCrossEntropyGradientConfig);
 }
