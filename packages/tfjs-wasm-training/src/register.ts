@@ -16,6 +16,11 @@ import { makeConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import {
+  biasReluGradConfig,
+  conv2dBiasReluConfig,
+  conv2dBiasReluGradientConfig,
+} from './conv2d-bias-relu.js';
+import {
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
 } from './depthwise-backprop.js';
@@ -72,6 +77,8 @@ export function registerWasmKernels(): void {
     makeConcatConfig(getKernel('Concat', 'wasm')),
     softmaxCrossEntropyConfig,
     softmaxCrossEntropyGradConfig,
+    conv2dBiasReluConfig,
+    biasReluGradConfig,
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
@@ -85,4 +92,5 @@ export function registerWasmKernels(): void {
   registerGradient(reluGradientConfig);
   registerGradient(batchNormTrainGradientConfig);
   registerGradient(softmaxCrossEntropyGradientConfig);
+  registerGradient(conv2dBiasReluGradientConfig);
 }

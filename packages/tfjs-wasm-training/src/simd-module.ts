@@ -148,6 +148,18 @@ export interface SimdKernels {
     epsilon: number,
     scratch: number,
   ): void;
+  /** y = y + bias per channel in place over rows × channels, then max(·, 0) when relu is 1. */
+  biasRelu(y: number, bias: number, rows: number, channels: number, relu: number): void;
+  /** dx = dy · step(y) (dy without relu) and dbias = dx summed over the rows. */
+  biasReluGrad(
+    dy: number,
+    y: number,
+    dx: number,
+    dbias: number,
+    rows: number,
+    channels: number,
+    relu: number,
+  ): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */

@@ -32,6 +32,8 @@ describe('the SIMD kernel module', () => {
       'addInto',
       'batchNormBackward',
       'batchNormForward',
+      'biasRelu',
+      'biasReluGrad',
       'conv2dBackpropInput',
       'conv2dFilterGrad',
       'conv2dForward',
