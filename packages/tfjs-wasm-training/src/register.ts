@@ -27,7 +27,7 @@ import {
 import { WasmKernelError } from './errors.js';
 import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cast.js';
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeMaxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.js';
 import {
   softmaxCrossEntropyConfig,
@@ -61,6 +61,7 @@ export function registerWasmKernels(): void {
     depthwiseBackpropFilterConfig,
     depthwiseBackpropInputConfig,
     maxPoolGradConfig,
+    makeMaxPoolConfig(getKernel('MaxPool', 'wasm')),
     makeUntransposedMatMulConfig('BatchMatMul', getKernel('BatchMatMul', 'wasm')),
     makeUntransposedMatMulConfig('_FusedMatMul', getKernel('_FusedMatMul', 'wasm')),
     makeSumConfig(getKernel('Sum', 'wasm')),
