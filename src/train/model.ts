@@ -89,7 +89,19 @@ class ModelBuilder {
   }
 
   applyAll(x: tf.SymbolicTensor, layers: readonly Layer[], path: string): tf.SymbolicTensor {
-    return layers.reduce((input, layer, index) => this.apply(input, layer, `${path}/${index}`), x);
+    let output = x;
+    for (let index = 0; index < layers.length; index += 1) {
+      const layer = layers[index] as Layer;
+      // A ReLU straight after a Conv2d joins it: one layer, which the wasm engine runs as one
+      // kernel (conv, bias and ReLU) each way; other engines run the same ops as before.
+      if (layer.type === 'Conv2d' && layers[index + 1]?.type === 'ReLU') {
+        output = this.conv2d(output, layer, `${path}/${index}`, true);
+        index += 1;
+        continue;
+      }
+      output = this.apply(output, layer, `${path}/${index}`);
+    }
+    return output;
   }
 
   private use(
@@ -125,7 +137,7 @@ class ModelBuilder {
   private apply(x: tf.SymbolicTensor, layer: Layer, path: string): tf.SymbolicTensor {
     switch (layer.type) {
       case 'Conv2d':
-        return this.conv2d(x, layer, path);
+        return this.conv2d(x, layer, path, false);
       case 'Linear': {
         const features = this.flat(x, path, 'Linear');
         if (layer.in_features !== undefined && layer.in_features !== features) {
@@ -215,6 +227,7 @@ class ModelBuilder {
     x: tf.SymbolicTensor,
     layer: Extract<Layer, { type: 'Conv2d' }>,
     path: string,
+    relu: boolean,
   ): tf.SymbolicTensor {
     const [h, w, channels] = this.spatial(x, path, 'Conv2d');
     if (layer.in_channels !== undefined && layer.in_channels !== channels) {
@@ -254,6 +267,7 @@ class ModelBuilder {
         dilation,
         groups,
         bias: layer.bias ?? true,
+        relu,
         padding: planPadding(pads, [h, w], kernel, stride, dilation),
         outputSize,
         rng: this.initRng,

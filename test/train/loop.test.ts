@@ -135,6 +135,39 @@ describe.each<BackendName>(['cpu', 'wasm'])('trainExperiment on %s', (backend) =
   });
 });
 
+describe('trainExperiment’s loss and accuracy on wasm', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('are the figures cpu gives for the same step (fused on wasm, tfjs’s ops on cpu)', async () => {
+    // Prepare: one batch of all the images, so the epoch's figures are those of the first
+    // forward pass, before any update could make the two engines drift apart.
+    const run = async (backend: BackendName) => {
+      await selectBackend(backend);
+      const before = tf.memory().numTensors;
+      const outcome = await trainExperiment(
+        input({
+          limitTrain: 48,
+          limitTest: 8,
+          training: { ...training, batch_size: 48, epochs: 1 },
+        }),
+      );
+      return { outcome, leaked: tf.memory().numTensors - before };
+    };
+
+    // Act
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+
+    // Assess
+    expect(wasm.outcome.status).toBe('ok');
+    expect(wasm.leaked).toBe(0);
+    expect(wasm.outcome.epochs[0]?.accuracy).toBe(cpu.outcome.epochs[0]?.accuracy);
+    expect(wasm.outcome.epochs[0]?.loss).toBeCloseTo(cpu.outcome.epochs[0]?.loss ?? Number.NaN, 4);
+  });
+});
+
 describe('trainExperiment outcomes', () => {
   beforeAll(async () => {
     await selectBackend('wasm');

@@ -1,4 +1,4 @@
-import { BATCH_NORM_TRAIN } from '@cifar10-autograder/tfjs-wasm-training';
+import { BATCH_NORM_TRAIN, CONV2D_BIAS_RELU } from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -154,6 +154,59 @@ describe('a model’s training step on wasm', () => {
 
     // Assess
     expect(calls('Conv2DBackpropFilter')).toBe(2);
+    expect(calls('Conv2DBackpropInput')).toBe(1);
+  });
+});
+
+describe('a Conv2d followed by a ReLU', () => {
+  const layers = [
+    { type: 'Conv2d', in_channels: 3, out_channels: 4, kernel_size: 3, padding: 1 },
+    { type: 'ReLU' },
+    { type: 'MaxPool2d', kernel_size: 2 },
+    { type: 'Conv2d', in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2 },
+    { type: 'ReLU' },
+    { type: 'Flatten' },
+    { type: 'Linear', in_features: 6 * 7 * 7, out_features: 10 },
+  ] as Layer[];
+
+  /** The loss's gradients for every weight, flattened, on the active backend. */
+  const gradients = () => {
+    const model = createModel(layers, { seed: 3 });
+    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    const x = tf.tensor4d(randomValues(2 * 32 * 32 * 3, 61), [2, 32, 32, 3]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+      variables,
+    );
+    const result = tf.concat([
+      tf.reshape(value, [1]),
+      ...variables.map((v) => tf.reshape(grads[v.name] as tf.Tensor, [-1])),
+    ]);
+    model.dispose();
+    return result;
+  };
+
+  it('trains as on cpu: the same loss and gradients for every weight', async () => {
+    // Act
+    const { cpu, wasm } = await onBothBackends(gradients);
+
+    // Assess
+    expectClose(wasm, cpu);
+  });
+
+  it('runs as one kernel forward on wasm, in place of conv, bias add and relu', async () => {
+    // Prepare
+    await tf.setBackend('wasm');
+
+    // Act
+    const profile = await tf.profile(() => {
+      tf.dispose(gradients());
+    });
+
+    // Assess
+    const calls = (name: string) => profile.kernels.filter((kernel) => kernel.name === name).length;
+    expect(calls(CONV2D_BIAS_RELU)).toBe(2);
+    expect(calls('Relu')).toBe(0);
     expect(calls('Conv2DBackpropInput')).toBe(1);
   });
 });

@@ -57,3 +57,44 @@ export function maxPool2x2Grad(
     }
   }
 }
+
+/**
+ * MaxPool2d(2) itself (2×2 windows, stride 2, no padding) in NHWC, 4 channels at a time, with
+ * the gradient's rule: a later value replaces the maximum if it is strictly greater or NaN, so
+ * a window holding NaN gives NaN. channels must be a multiple of 4.
+ */
+export function maxPool2x2(
+  x: usize,
+  y: usize,
+  batch: i32,
+  inHeight: i32,
+  inWidth: i32,
+  channels: i32,
+  outHeight: i32,
+  outWidth: i32,
+): void {
+  const channelBytes = (<usize>channels) << 2;
+  const rowBytes = <usize>inWidth * channelBytes;
+  let out = y;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      let top = x + <usize>(n * inHeight + 2 * oh) * rowBytes;
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let c: usize = 0; c < channelBytes; c += 16) {
+          const topLeft = top + c;
+          const bottomLeft = topLeft + rowBytes;
+          let best = v128.load(topLeft);
+          const v1 = v128.load(topLeft + channelBytes);
+          best = v128.bitselect(v1, best, v128.or(f32x4.gt(v1, best), f32x4.ne(v1, v1)));
+          const v2 = v128.load(bottomLeft);
+          best = v128.bitselect(v2, best, v128.or(f32x4.gt(v2, best), f32x4.ne(v2, v2)));
+          const v3 = v128.load(bottomLeft + channelBytes);
+          best = v128.bitselect(v3, best, v128.or(f32x4.gt(v3, best), f32x4.ne(v3, v3)));
+          v128.store(out, best);
+          out += 16;
+        }
+        top += 2 * channelBytes;
+      }
+    }
+  }
+}

@@ -10,7 +10,16 @@ export {
   type BatchNormTrainAttrs,
   hasFusedBatchNorm,
 } from './batch-norm-train.js';
+export {
+  CONV2D_BIAS_RELU,
+  type Conv2dBiasReluAttrs,
+  hasFusedConv2dBiasRelu,
+} from './conv2d-bias-relu.js';
 export { WasmKernelError } from './errors.js';
 export { hasPadding, type Nhwc4Padding, nhwcPadding, type Pads2d } from './padding.js';
 export { registerWasmKernels } from './register.js';
+export {
+  hasFusedSoftmaxCrossEntropy,
+  SOFTMAX_CROSS_ENTROPY,
+} from './softmax-cross-entropy.js';
 export { MAX_WASM_THREADS, registerThreadedWasmBackend } from './wasm-threads.js';

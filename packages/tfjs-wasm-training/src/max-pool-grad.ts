@@ -1,11 +1,13 @@
 import {
   backend_util,
   type KernelConfig,
+  type MaxPoolAttrs,
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { shape4 } from './backend-calls.js';
+import { WasmKernelError } from './errors.js';
 import { heapOffset, runParts, simdKernels, simdThreadCount, splitBatch } from './simd-module.js';
 
 /**
@@ -48,7 +50,7 @@ function maxPoolGrad(args: {
     const outBytes = outHeight * outWidth * channels * 4;
     runParts(
       backend,
-      splitBatch(batchSize, simdThreadCount(backend)).map(({ first, count }) => ({
+      splitBatch(batchSize, poolParts(backend, input)).map(({ first, count }) => ({
         name: 'maxPool2x2Grad',
         args: [
           xAt + first * inBytes,
@@ -76,6 +78,88 @@ function maxPoolGrad(args: {
     routeAnyWindow(x, g, dx, shape, window);
   }
   return dxInfo;
+}
+
+/**
+ * Input values from which a pooling pass splits its images over the threads: below that, a
+ * helper's wake-up costs about as much as the half of the pass it takes over.
+ */
+const SPLIT_MIN_VALUES = 2 ** 19;
+
+function poolParts(backend: BackendWasm, input: TensorInfo): number {
+  const size = input.shape.reduce((a, b) => a * b, 1);
+  return size >= SPLIT_MIN_VALUES ? simdThreadCount(backend) : 1;
+}
+
+/**
+ * tfjs-wasm's MaxPool, with MaxPool2d(2) on 4k channels on the SIMD kernel (the same window
+ * rule as its gradient), on the calling thread for the small activations of narrow layers,
+ * where XNNPACK's pooling paid a thread-pool dispatch. Other windows keep the built-in kernel.
+ */
+export function makeMaxPoolConfig(builtIn: KernelConfig | undefined): KernelConfig {
+  if (builtIn === undefined) throw new WasmKernelError('tfjs-backend-wasm has no MaxPool kernel');
+  const run = builtIn.kernelFunc;
+  function maxPool(args: {
+    inputs: { x: TensorInfo };
+    attrs: MaxPoolAttrs;
+    backend: BackendWasm;
+  }): TensorInfo {
+    const { inputs, attrs, backend } = args;
+    const { x } = inputs;
+    const info = backend_util.computePool2DInfo(
+      shape4(x, 'MaxPool input'),
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+    const shape = { batchSize, inHeight, inWidth, channels, outHeight, outWidth };
+    const window = {
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+    };
+    const simd =
+      x.dtype === 'float32' &&
+      channels % 4 === 0 &&
+      isTwoByTwoTiling(shape, window) &&
+      simdKernels(backend) !== null;
+    if (!simd) return run(args as unknown as Parameters<typeof run>[0]) as TensorInfo;
+    const y = backend.makeOutput([...info.outShape], 'float32');
+    if (batchSize * outHeight * outWidth === 0) return y;
+    const xAt = heapOffset(backend, x);
+    const yAt = heapOffset(backend, y);
+    const inBytes = inHeight * inWidth * channels * 4;
+    const outBytes = outHeight * outWidth * channels * 4;
+    runParts(
+      backend,
+      splitBatch(batchSize, poolParts(backend, x)).map(({ first, count }) => ({
+        name: 'maxPool2x2',
+        args: [
+          xAt + first * inBytes,
+          yAt + first * outBytes,
+          count,
+          inHeight,
+          inWidth,
+          channels,
+          outHeight,
+          outWidth,
+        ],
+      })),
+    );
+    return y;
+  }
+  return {
+    kernelName: 'MaxPool',
+    backendName: 'wasm',
+    ...(builtIn.setupFunc === undefined ? {} : { setupFunc: builtIn.setupFunc }),
+    kernelFunc: maxPool as unknown as KernelConfig['kernelFunc'],
+  };
 }
 
 interface PoolShape {

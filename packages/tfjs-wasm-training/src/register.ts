@@ -16,14 +16,24 @@ import { makeConv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import {
+  biasReluGradConfig,
+  conv2dBiasReluConfig,
+  conv2dBiasReluGradientConfig,
+} from './conv2d-bias-relu.js';
+import {
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
 } from './depthwise-backprop.js';
 import { WasmKernelError } from './errors.js';
 import { makeSharingCastConfig, makeSharingIdentityConfig } from './identity-cast.js';
 import { makeUntransposedMatMulConfig } from './matmul-transposes.js';
-import { maxPoolGradConfig } from './max-pool-grad.js';
+import { makeMaxPoolConfig, maxPoolGradConfig } from './max-pool-grad.js';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.js';
+import {
+  softmaxCrossEntropyConfig,
+  softmaxCrossEntropyGradConfig,
+  softmaxCrossEntropyGradientConfig,
+} from './softmax-cross-entropy.js';
 import { makeConcatConfig, makeSplitVConfig } from './split-concat.js';
 import { makeSumConfig } from './sum-leading-axes.js';
 
@@ -51,6 +61,7 @@ export function registerWasmKernels(): void {
     depthwiseBackpropFilterConfig,
     depthwiseBackpropInputConfig,
     maxPoolGradConfig,
+    makeMaxPoolConfig(getKernel('MaxPool', 'wasm')),
     makeUntransposedMatMulConfig('BatchMatMul', getKernel('BatchMatMul', 'wasm')),
     makeUntransposedMatMulConfig('_FusedMatMul', getKernel('_FusedMatMul', 'wasm')),
     makeSumConfig(getKernel('Sum', 'wasm')),
@@ -65,6 +76,10 @@ export function registerWasmKernels(): void {
     batchNormTrainGradConfig,
     makeSplitVConfig(getKernel('SplitV', 'wasm')),
     makeConcatConfig(getKernel('Concat', 'wasm')),
+    softmaxCrossEntropyConfig,
+    softmaxCrossEntropyGradConfig,
+    conv2dBiasReluConfig,
+    biasReluGradConfig,
   ];
   for (const config of configs) {
     // Replacing a registered kernel must go through unregister, or tfjs warns on every start.
@@ -77,4 +92,6 @@ export function registerWasmKernels(): void {
   // Same values as tfjs's own Relu gradient on every backend; one kernel instead of two on wasm.
   registerGradient(reluGradientConfig);
   registerGradient(batchNormTrainGradientConfig);
+  registerGradient(softmaxCrossEntropyGradientConfig);
+  registerGradient(conv2dBiasReluGradientConfig);
 }

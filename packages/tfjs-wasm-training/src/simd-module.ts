@@ -148,8 +148,33 @@ export interface SimdKernels {
     epsilon: number,
     scratch: number,
   ): void;
+  /** y = y + bias per channel in place over rows × channels, then max(·, 0) when relu is 1. */
+  biasRelu(y: number, bias: number, rows: number, channels: number, relu: number): void;
+  /** dx = dy · step(y) (dy without relu) and dbias = dx summed over the rows. */
+  biasReluGrad(
+    dy: number,
+    y: number,
+    dx: number,
+    dbias: number,
+    rows: number,
+    channels: number,
+    relu: number,
+  ): void;
+  /** c [m, n] = a [m, k] · b [k, n] + bias (n values, or none when 0), row-major. */
+  smallMatMul(a: number, b: number, c: number, bias: number, m: number, k: number, n: number): void;
   /** dst[i] += src[i] for n floats. */
   addInto(dst: number, src: number, n: number): void;
+  /** y = MaxPool2d(2) of x; channels % 4 === 0. */
+  maxPool2x2(
+    x: number,
+    y: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+  ): void;
   /** dx = the MaxPool2d(2) gradient; channels % 4 === 0. */
   maxPool2x2Grad(
     x: number,

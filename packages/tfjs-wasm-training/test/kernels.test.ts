@@ -753,6 +753,43 @@ describe('dilated depthwise backprops on wasm', () => {
   });
 });
 
+describe('MaxPool on wasm', () => {
+  const largeCase: PoolCase = {
+    description: '2×2, stride 2, 64 channels, large enough to split over the threads',
+    x: [2, 64, 64, 64],
+    filterSize: [2, 2],
+    strides: [2, 2],
+    pad: 'valid',
+    values: randomValues,
+  };
+
+  it.each([...poolCases, largeCase])('matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const xValues = row.values(product(row.x), 12);
+
+    // Act
+    const { cpu, wasm } = await onBothBackends(() =>
+      tf.maxPool(tf.tensor4d(xValues, row.x), row.filterSize, row.strides, row.pad),
+    );
+
+    // Assess: a maximum is one of the values, exactly.
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+  });
+
+  it('gives NaN for a 2×2 window that holds NaN, as the gradient routes it', async () => {
+    // Prepare: four channels, one window each; NaN in channel 1's window.
+    const values = Array.from({ length: 16 }, (_, i) => (i === 9 ? Number.NaN : i));
+    await tf.setBackend('wasm');
+
+    // Act
+    const y = tf.tidy(() => tf.maxPool(tf.tensor4d(values, [1, 2, 2, 4]), 2, 2, 'valid'));
+
+    // Assess
+    expect(Array.from(y.dataSync())).toEqual([12, Number.NaN, 14, 15]);
+    y.dispose();
+  });
+});
+
 describe('MaxPoolGrad on wasm', () => {
   it.each(poolCases)('matches the cpu kernel: $description', async (row) => {
     // Prepare
@@ -956,6 +993,20 @@ describe('matrix products on wasm, with transposed operands made explicit', () =
       transposeB: false,
     },
     {
+      description: 'a classifier’s forward, 64 × 512 × 10 (small: the SIMD kernel)',
+      a: [64, 512],
+      b: [512, 10],
+      transposeA: false,
+      transposeB: false,
+    },
+    {
+      description: 'past the small size: XNNPACK',
+      a: [128, 300],
+      b: [300, 20],
+      transposeA: false,
+      transposeB: false,
+    },
+    {
       description: 'batched a·bᵀ with a broadcast batch',
       a: [2, 1, 4, 6],
       b: [3, 5, 6],
@@ -1008,6 +1059,32 @@ describe('matrix products on wasm, with transposed operands made explicit', () =
       expectClose(wasm, cpu);
     },
   );
+
+  it.each([
+    { description: 'a dense layer’s forward', a: [64, 512], b: [512, 10] },
+    { description: 'columns not a multiple of 4', a: [5, 7], b: [7, 6] },
+    { description: '13 columns', a: [9, 20], b: [20, 13] },
+    { description: '16 columns, all in registers', a: [9, 20], b: [20, 16] },
+    { description: '17 columns, summed in memory', a: [9, 20], b: [20, 17] },
+    { description: 'past the small size', a: [128, 300], b: [300, 20] },
+  ])('_FusedMatMul with a bias alone matches the cpu kernel: $description', async (row) => {
+    // Prepare
+    const aValues = randomValues(product(row.a), 35);
+    const bValues = randomValues(product(row.b), 36);
+    const biasValues = randomValues(row.b[1] as number, 37);
+
+    // Act
+    const { cpu, wasm } = await onBothBackends(() =>
+      tf.fused.matMul({
+        a: tf.tensor2d(aValues, row.a as [number, number]),
+        b: tf.tensor2d(bValues, row.b as [number, number]),
+        bias: tf.tensor1d(biasValues),
+      }),
+    );
+
+    // Assess
+    expectClose(wasm, cpu);
+  });
 });
 
 describe('Sum on wasm', () => {

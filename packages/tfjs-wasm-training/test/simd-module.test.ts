@@ -32,6 +32,8 @@ describe('the SIMD kernel module', () => {
       'addInto',
       'batchNormBackward',
       'batchNormForward',
+      'biasRelu',
+      'biasReluGrad',
       'conv2dBackpropInput',
       'conv2dFilterGrad',
       'conv2dForward',
@@ -39,9 +41,11 @@ describe('the SIMD kernel module', () => {
       'cropNhwc',
       'depthwiseFilterGrad',
       'depthwiseInputGrad',
+      'maxPool2x2',
       'maxPool2x2Grad',
       'padNhwc',
       'reluGrad',
+      'smallMatMul',
     ]);
     // The shared build instantiates on a shared memory, the plain one on an ordinary one.
     const memory = new wasmApi.Memory(

@@ -1,3 +1,8 @@
+import {
+  CONV2D_BIAS_RELU,
+  type Conv2dBiasReluAttrs,
+  hasFusedConv2dBiasRelu,
+} from '@cifar10-autograder/tfjs-wasm-training';
 import * as tf from '@tensorflow/tfjs';
 import { convFanIn, torchDefaultBound } from '../init.js';
 import type { Rng } from '../rng.js';
@@ -19,6 +24,8 @@ export interface TorchConv2dArgs extends LayerArgs {
   dilation: [number, number];
   groups: number;
   bias: boolean;
+  /** A ReLU after the bias (the spec's next layer, joined to this one). */
+  relu?: boolean;
   padding: PaddingPlan;
   /** Spatial output size, computed by the model builder with PyTorch's formula. */
   outputSize: [number, number];
@@ -48,6 +55,7 @@ export class TorchConv2d extends SeededLayer {
       dilation,
       groups,
       bias,
+      relu = false,
       padding,
       outputSize,
       ...layerArgs
@@ -61,6 +69,7 @@ export class TorchConv2d extends SeededLayer {
       dilation,
       groups,
       bias,
+      relu,
       padding,
       outputSize,
     };
@@ -94,7 +103,7 @@ export class TorchConv2d extends SeededLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const { stride, dilation, groups, padding } = this.config;
+      const { stride, dilation, groups, padding, relu } = this.config;
       const x = oneTensor(inputs) as tf.Tensor4D;
       let filter = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
       // tfjs has no conv gradients for dilation > 1; a kernel with zeros between the taps is the
@@ -104,6 +113,17 @@ export class TorchConv2d extends SeededLayer {
       // Explicit pads go to the convolution itself: a separate pad op would cost a copy forward
       // and a Slice (a slow strided copy on wasm) in its gradient.
       const pad = padding.explicit ?? padding.mode;
+      const plain = groups === 1 && dilation[0] === 1 && dilation[1] === 1;
+      if (bias && relu && plain && hasFusedConv2dBiasRelu()) {
+        const attrs: Conv2dBiasReluAttrs = { strides: stride, pad, relu };
+        return tf
+          .engine()
+          .runKernel(
+            CONV2D_BIAS_RELU,
+            { x, filter, bias },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+      }
       // Unfused ops on purpose: tfjs's tape skips the input gradient of a conv whose input needs
       // none (the first layer's: the images), but tf.fused.* computes it anyway. On wasm that
       // gradient costs far more than the separate bias adds (ConvNet: ~5 ms a step against ~1.7).
@@ -118,7 +138,8 @@ export class TorchConv2d extends SeededLayer {
         const ys = xs.map((group, g) => tf.conv2d(group, filters[g] as tf.Tensor4D, stride, pad));
         y = tf.concat(ys, 3);
       }
-      return bias ? tf.add(y, bias) : y;
+      const biased = bias ? tf.add(y, bias) : y;
+      return relu ? tf.relu(biased) : biased;
     });
   }
 
