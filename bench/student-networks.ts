@@ -12,7 +12,7 @@
  *                             [--network ResNet] [--torch-threads 2] [--no-torch]
  *
  * The date and the load average are printed before and after. Skips with a message when the
- * CIFAR-10 copy is absent (readConfig().cifar10Dir).
+ * CIFAR-10 copy is absent (benchCifarDir(), as the other benchmarks).
  */
 
 import { execFile } from 'node:child_process';
@@ -21,12 +21,12 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { readConfig } from '../src/config.js';
 import { loadCifar10FromDir } from '../src/data/index.js';
 import { CIFAR10_TEST_FILE, type Cifar10Dataset } from '../src/data/types.js';
 import { trainExperiment } from '../src/train/index.js';
 import { median, type TorchResult } from './alternated-rates.js';
 import { selectBenchBackend } from './bench-backend.js';
+import { benchCifarDir } from './cifar-dir.js';
 import { courseNetworkLayers } from './course-networks.js';
 import { STUDENT_NETWORKS, type StudentNetwork } from './student-architectures.js';
 import { withTorchRequest } from './torch-request.js';
@@ -100,7 +100,7 @@ const load = () =>
     .join(' ');
 
 async function main(): Promise<void> {
-  const dataDir = readConfig().cifar10Dir;
+  const dataDir = benchCifarDir();
   if (!existsSync(path.join(dataDir, CIFAR10_TEST_FILE))) {
     console.log(`student-networks: skipped, no CIFAR-10 copy at ${dataDir}`);
     return;
