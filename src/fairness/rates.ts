@@ -63,6 +63,34 @@ export function claimProbabilities(
 }
 
 /**
+ * The grader's first run as a mixture: steady with weight 1 − rate, lower by `depth` with weight
+ * rate; one steady component when the model has no collapse.
+ */
+function firstRunMixture(collapse: RunCollapse | undefined): { weight: number; drop: number }[] {
+  if (collapse === undefined || collapse.rate <= 0 || collapse.depth <= 0) {
+    return [{ weight: 1, drop: 0 }];
+  }
+  return [
+    { weight: 1 - collapse.rate, drop: 0 },
+    { weight: collapse.rate, drop: collapse.depth },
+  ];
+}
+
+/** Weighted sums of the probabilities a function gives for each component of a mixture. */
+function mixed<K extends string>(
+  mixture: readonly { weight: number; drop: number }[],
+  probabilities: (drop: number) => Record<K, number>,
+): Record<K, number> {
+  const total = {} as Record<K, number>;
+  for (const { weight, drop } of mixture) {
+    for (const [key, value] of Object.entries(probabilities(drop)) as [K, number][]) {
+      total[key] = (total[key] ?? 0) + weight * value;
+    }
+  }
+  return total;
+}
+
+/**
  * claimProbabilities with the grader's first run collapsing at the model's rate: a mixture of
  * the normal case and the collapsed one.
  */
@@ -71,15 +99,9 @@ export function claimProbabilitiesWithCollapse(
   noise: NoiseModel,
   offset: number,
 ): { holds: number; recheck: number } {
-  const normal = claimProbabilities(policy, noise, offset);
-  const collapse = noise.firstRunCollapse;
-  if (collapse === undefined || collapse.rate <= 0 || collapse.depth <= 0) return normal;
-  const fallen = claimProbabilities(policy, noise, offset, collapse.depth);
-  const p = collapse.rate;
-  return {
-    holds: (1 - p) * normal.holds + p * fallen.holds,
-    recheck: (1 - p) * normal.recheck + p * fallen.recheck,
-  };
+  return mixed(firstRunMixture(noise.firstRunCollapse), (drop) =>
+    claimProbabilities(policy, noise, offset, drop),
+  );
 }
 
 function biasSigns(noise: NoiseModel): NoiseModel[] {
@@ -99,14 +121,7 @@ export function recheckProbability(
   if (t2 <= t1) return 0;
   const u = Math.max(policy.under_claim_within_pp, t1);
   const sd = Math.sqrt(noise.sigmaStudent ** 2 + noise.sigmaGrader ** 2);
-  const collapse = noise.firstRunCollapse;
-  const mixture =
-    collapse !== undefined && collapse.rate > 0 && collapse.depth > 0
-      ? [
-          { weight: 1 - collapse.rate, drop: 0 },
-          { weight: collapse.rate, drop: collapse.depth },
-        ]
-      : [{ weight: 1, drop: 0 }];
+  const mixture = firstRunMixture(noise.firstRunCollapse);
   let worst = 0;
   for (const model of biasSigns(noise)) {
     let inBand = 0;
@@ -207,14 +222,9 @@ function fullMarksWithCollapse(
   meanGap: number,
   collapse: RunCollapse | undefined,
 ): { full: number; recheck: number } {
-  const normal = fullMarksProbabilities(policy, comparable, sigmaGrader, meanGap);
-  if (collapse === undefined || collapse.rate <= 0 || collapse.depth <= 0) return normal;
-  const fallen = fullMarksProbabilities(policy, comparable, sigmaGrader, meanGap, collapse.depth);
-  const p = collapse.rate;
-  return {
-    full: (1 - p) * normal.full + p * fallen.full,
-    recheck: (1 - p) * normal.recheck + p * fallen.recheck,
-  };
+  return mixed(firstRunMixture(collapse), (drop) =>
+    fullMarksProbabilities(policy, comparable, sigmaGrader, meanGap, drop),
+  );
 }
 
 export function baselineRates(

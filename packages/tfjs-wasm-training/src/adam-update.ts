@@ -2,7 +2,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
-import { hasSimdKernel, heapOffset, simdKernels } from './simd-module.js';
+import { hasSimdKernel, heapOffset, requireSimdKernels } from './simd-module.js';
 
 /** A kernel of this project's, not tfjs's: one fused Adam/AdamW step for one variable. */
 export const ADAM_UPDATE = 'AutograderAdamUpdate';
@@ -32,8 +32,7 @@ function adamUpdate(args: {
   backend: BackendWasm;
 }): TensorInfo[] {
   const { inputs, attrs, backend } = args;
-  const kernels = simdKernels(backend);
-  if (kernels === null) throw new WasmKernelError(`${ADAM_UPDATE} needs the SIMD kernels`);
+  const kernels = requireSimdKernels(backend, ADAM_UPDATE);
   const { param, grad, m, v } = inputs;
   const size = tf.util.sizeFromShape(param.shape);
   for (const info of [grad, m, v]) {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free } from './backend-calls.js';
 import { WasmKernelError } from './errors.js';
-import { hasSimdKernel, heapOffset, type SimdKernels, simdKernels } from './simd-module.js';
+import { hasSimdKernel, heapOffset, requireSimdKernels } from './simd-module.js';
 
 /**
  * Kernels of this project's: BatchNorm in training mode over the last axis, forward (y and the
@@ -30,19 +30,13 @@ function layout(x: TensorInfo, perChannel: TensorInfo[], kernelName: string): [n
   return [tf.util.sizeFromShape(x.shape) / channels, channels];
 }
 
-function requireKernels(backend: BackendWasm, kernelName: string): SimdKernels {
-  const kernels = simdKernels(backend);
-  if (kernels === null) throw new WasmKernelError(`${kernelName} needs the SIMD kernels`);
-  return kernels;
-}
-
 function batchNormTrain(args: {
   inputs: { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   attrs: BatchNormTrainAttrs;
   backend: BackendWasm;
 }): TensorInfo[] {
   const { inputs, attrs, backend } = args;
-  const kernels = requireKernels(backend, BATCH_NORM_TRAIN);
+  const kernels = requireSimdKernels(backend, BATCH_NORM_TRAIN);
   const { x, gamma, beta } = inputs;
   const [rows, channels] = layout(x, [gamma, beta], BATCH_NORM_TRAIN);
   const y = backend.makeOutput(x.shape, 'float32');
@@ -84,7 +78,7 @@ function batchNormTrainGrad(args: {
   backend: BackendWasm;
 }): TensorInfo[] {
   const { inputs, attrs, backend } = args;
-  const kernels = requireKernels(backend, BATCH_NORM_TRAIN_GRAD);
+  const kernels = requireSimdKernels(backend, BATCH_NORM_TRAIN_GRAD);
   const { dy, x, gamma, mean, variance } = inputs;
   const [rows, channels] = layout(x, [gamma, mean, variance], BATCH_NORM_TRAIN_GRAD);
   if (dy.dtype !== 'float32' || tf.util.sizeFromShape(dy.shape) !== rows * channels) {

@@ -6,9 +6,8 @@ import { WasmKernelError } from './errors.js';
 import {
   hasSimdKernel,
   heapOffset,
+  requireSimdKernels,
   runParts,
-  type SimdKernels,
-  simdKernels,
   simdThreadCount,
   splitBatch,
 } from './simd-module.js';
@@ -35,12 +34,6 @@ export interface Conv2dBiasReluAttrs {
   relu: boolean;
 }
 
-function requireKernels(backend: BackendWasm, kernelName: string): SimdKernels {
-  const kernels = simdKernels(backend);
-  if (kernels === null) throw new WasmKernelError(`${kernelName} needs the SIMD kernels`);
-  return kernels;
-}
-
 function checkBias(bias: TensorInfo, channels: number, kernelName: string): void {
   if (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== channels) {
     throw new WasmKernelError(`${kernelName} needs a float32 bias of ${channels} values`);
@@ -53,7 +46,7 @@ function conv2dBiasRelu(args: {
   backend: BackendWasm;
 }): TensorInfo {
   const { inputs, attrs, backend } = args;
-  requireKernels(backend, CONV2D_BIAS_RELU);
+  requireSimdKernels(backend, CONV2D_BIAS_RELU);
   const { x, filter, bias } = inputs;
   const channels = shape4(filter, `${CONV2D_BIAS_RELU} filter`)[3];
   checkBias(bias, channels, CONV2D_BIAS_RELU);
@@ -89,7 +82,7 @@ function biasReluGrad(args: {
   backend: BackendWasm;
 }): TensorInfo[] {
   const { inputs, attrs, backend } = args;
-  const kernels = requireKernels(backend, BIAS_RELU_GRAD);
+  const kernels = requireSimdKernels(backend, BIAS_RELU_GRAD);
   const { dy, y } = inputs;
   const channels = y.shape[y.shape.length - 1];
   const size = tf.util.sizeFromShape(y.shape);

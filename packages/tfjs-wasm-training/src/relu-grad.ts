@@ -2,7 +2,7 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelError } from './errors.js';
-import { hasSimdKernel, heapOffset, simdKernels } from './simd-module.js';
+import { hasSimdKernel, heapOffset, requireSimdKernels } from './simd-module.js';
 
 /** A kernel of this project's: ReLU's input gradient from dy and ReLU's input x. */
 export const RELU_GRAD = 'AutograderReluGrad';
@@ -12,8 +12,7 @@ function reluGrad(args: {
   backend: BackendWasm;
 }): TensorInfo {
   const { inputs, backend } = args;
-  const kernels = simdKernels(backend);
-  if (kernels === null) throw new WasmKernelError(`${RELU_GRAD} needs the SIMD kernels`);
+  const kernels = requireSimdKernels(backend, RELU_GRAD);
   const { dy, x } = inputs;
   const size = tf.util.sizeFromShape(x.shape);
   if (dy.dtype !== 'float32' || x.dtype !== 'float32' || tf.util.sizeFromShape(dy.shape) !== size) {

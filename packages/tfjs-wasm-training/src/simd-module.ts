@@ -218,6 +218,13 @@ export function simdKernels(backend: BackendWasm): SimdKernels | null {
   return simdRuntime(backend)?.kernels ?? null;
 }
 
+/** The SIMD kernels for a kernel that has no other method: throws naming `kernelName` without them. */
+export function requireSimdKernels(backend: BackendWasm, kernelName: string): SimdKernels {
+  const kernels = simdKernels(backend);
+  if (kernels === null) throw new WasmKernelError(`${kernelName} needs the SIMD kernels`);
+  return kernels;
+}
+
 /**
  * Whether the current backend runs `kernelName`, one of this project's kernels built on the
  * SIMD module: only wasm registers them, and they need the module to have instantiated.
