@@ -33,7 +33,11 @@ import type { BackendName } from '../src/train/types.js';
 import { selectBenchBackend } from './bench-backend.js';
 import { benchCifarDir } from './cifar-dir.js';
 import { COURSE_NETWORKS, courseNetworkLayers } from './course-networks.js';
-import { BATCH_NORM_FIDELITY_NETWORK, RESIDUAL_NOISE_NETWORK } from './student-architectures.js';
+import {
+  BATCH_NORM_FIDELITY_NETWORK,
+  ENGINE_BIAS_NETWORKS,
+  RESIDUAL_NOISE_NETWORK,
+} from './student-architectures.js';
 import { withTorchRequest } from './torch-request.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -202,6 +206,7 @@ async function main(): Promise<void> {
     )),
     BATCH_NORM_FIDELITY_NETWORK,
     RESIDUAL_NOISE_NETWORK,
+    ...ENGINE_BIAS_NETWORKS,
   ];
   const networks = all.filter((n) => wanted === undefined || wanted.includes(n.name));
   const data = await loadCifar10FromDir(dataDir);

@@ -180,3 +180,69 @@ export const RESIDUAL_NOISE_NETWORK: { name: string; layers: Layer[] } = {
     { type: 'Linear', out_features: 10 },
   ],
 };
+
+/**
+ * Small networks of the layer kinds the six above leave out (depthwise-separable and grouped
+ * convs, average pooling, Dropout and Dropout2d, a wide first conv), sized to train 3 epochs on
+ * the full data in minutes. The seed-noise bench measures them too, so the engine bias's spread
+ * over networks (task 4.1's τ) is estimated from more than six networks and more kinds of layer.
+ */
+export const ENGINE_BIAS_NETWORKS: ReadonlyArray<{ name: string; layers: Layer[] }> = [
+  {
+    name: 'SeparableNet',
+    layers: [
+      ...convBnRelu(16),
+      ...separable(16, 32, 2),
+      ...separable(32, 64, 2),
+      { type: 'AdaptiveAvgPool2d', output_size: 1 },
+      { type: 'Flatten' },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'GroupedAvgPool',
+    layers: [
+      conv(16),
+      relu,
+      conv(32, { groups: 4 }),
+      bn,
+      relu,
+      { type: 'AvgPool2d', kernel_size: 2 },
+      conv(64, { groups: 4 }),
+      relu,
+      { type: 'AvgPool2d', kernel_size: 2 },
+      { type: 'AdaptiveAvgPool2d', output_size: 2 },
+      { type: 'Flatten' },
+      { type: 'Dropout', p: 0.2 },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'DropoutConvNet',
+    layers: [
+      conv(16),
+      relu,
+      maxPool,
+      { type: 'Dropout2d', p: 0.1 },
+      conv(32),
+      relu,
+      maxPool,
+      { type: 'Flatten' },
+      { type: 'Dropout', p: 0.5 },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'WideShallow',
+    layers: [
+      conv(32, { kernel_size: 5, padding: 2 }),
+      relu,
+      maxPool,
+      conv(48),
+      relu,
+      maxPool,
+      { type: 'Flatten' },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+];

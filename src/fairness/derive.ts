@@ -53,6 +53,20 @@ function checkGrid(grid: SearchGrid): void {
   }
 }
 
+/**
+ * The policies' collapse limit: the grader's measured one, rounded up to the grid, so a re-check
+ * leaves out what the measurements call a collapse and hardly ever a steady run. Nothing when
+ * the model has no limit.
+ */
+function collapseSetting(
+  noise: NoiseModel,
+  grid: SearchGrid,
+): { collapse_below_median_pp?: number } {
+  const limit = noise.graderCollapseLimit;
+  if (limit === undefined || !(limit > 0)) return {};
+  return { collapse_below_median_pp: Math.ceil(limit / grid.step_pp - 1e-9) * grid.step_pp };
+}
+
 /** The noise model the 4.1 rates are computed under, from measurements (see noiseModelOf). */
 export function noiseModel(measurements: SeedNoiseMeasurements): NoiseModel {
   return noiseModelOf(summarizeNoise(measurements));
@@ -106,6 +120,7 @@ export function searchReproductionPolicy(
 ): DerivedReproduction {
   checkGrid(grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
+  const collapse = collapseSetting(noise, grid);
   let best: DerivedReproduction | undefined;
   let nearest: { policy: ReproductionPolicy; rate: number } | null = null;
   let searched = 0;
@@ -137,6 +152,7 @@ export function searchReproductionPolicy(
       recheck_runs: runChoices[0] ?? 2,
       mean_within_pp: t1,
       under_claim_within_pp: Math.max(under, t1),
+      ...collapse,
     });
     for (const t2 of steps(t1 + grid.step_pp, grid)) {
       for (const k of runChoices) {
@@ -145,6 +161,7 @@ export function searchReproductionPolicy(
           recheck_within_pp: t2,
           recheck_runs: k,
           under_claim_within_pp: Math.max(under, t1),
+          ...collapse,
         };
         // The re-check band's cost does not depend on the mean's tolerance: skip it whole.
         const extra = recheckProbability(base, noise) * k;
@@ -184,7 +201,7 @@ function betterReproduction(
   if (Math.abs(detection) > RATE_TIE) return detection > 0;
   const runs = rates.expected_extra_runs - best.rates.expected_extra_runs;
   if (Math.abs(runs) > RATE_TIE) return runs < 0;
-  const order: Array<keyof ReproductionPolicy> = [
+  const order: Array<Exclude<keyof ReproductionPolicy, 'collapse_below_median_pp'>> = [
     'recheck_runs',
     'recheck_within_pp',
     'mean_within_pp',
@@ -213,6 +230,7 @@ export function deriveBaselinePolicy(
   checkGrid(grid);
   const model = noiseModel(measurements);
   const sigmaGrader = model.sigmaGrader;
+  const collapse = collapseSetting(model, grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
   let best: DerivedBaseline | undefined;
   let nearest: { policy: BaselineRecheckPolicy; rate: number } | null = null;
@@ -223,7 +241,7 @@ export function deriveBaselinePolicy(
       // smallest fair margin denies the most, so the scan stops there.
       for (const m of steps(0, grid)) {
         searched += 1;
-        const policy = { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m };
+        const policy = { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m, ...collapse };
         const rates = baselineRates(
           policy,
           comparableWithin,
@@ -264,7 +282,7 @@ function betterBaseline(
   if (Math.abs(full) > RATE_TIE) return full < 0;
   const runs = rates.expected_extra_runs_at_limit - best.rates.expected_extra_runs_at_limit;
   if (Math.abs(runs) > RATE_TIE) return runs < 0;
-  const order: Array<keyof BaselineRecheckPolicy> = [
+  const order: Array<Exclude<keyof BaselineRecheckPolicy, 'collapse_below_median_pp'>> = [
     'recheck_runs',
     'recheck_beyond_pp',
     'mean_margin_pp',

@@ -13,12 +13,22 @@ export function formatSeeds(seeds: readonly number[]): string {
   return seeds.join(', ');
 }
 
-/** The mean of several runs with their spread: "49.10% ± 1.80 over 3 runs (seeds 42–44)". */
+/**
+ * The mean of several runs with their spread: "49.10% ± 1.80 over 3 runs (seeds 42–44)", and
+ * the runs left out as collapsed: "…(seeds 42, 44, 45; seed 43 collapsed to 31.20%, 12.10 pp
+ * below the runs' median, and is left out)".
+ */
 export function formatReproduced(figures: {
   mean: number;
   sd: number;
   seeds: readonly number[];
+  leftOut?: ReadonlyArray<{ seed: number; test_accuracy: number; below_median: number }>;
 }): string {
   const n = figures.seeds.length;
-  return `${figures.mean.toFixed(2)}% ± ${figures.sd.toFixed(2)} over ${n} run${n === 1 ? '' : 's'} (seed${n === 1 ? '' : 's'} ${formatSeeds(figures.seeds)})`;
+  const leftOut = (figures.leftOut ?? []).map(
+    (r) =>
+      `seed ${r.seed} collapsed to ${r.test_accuracy.toFixed(2)}%, ${r.below_median.toFixed(2)} pp below the runs' median, and is left out`,
+  );
+  const note = leftOut.length > 0 ? `; ${leftOut.join('; ')}` : '';
+  return `${figures.mean.toFixed(2)}% ± ${figures.sd.toFixed(2)} over ${n} run${n === 1 ? '' : 's'} (seed${n === 1 ? '' : 's'} ${formatSeeds(figures.seeds)}${note})`;
 }

@@ -1,4 +1,4 @@
-import { mean, sampleSd } from './normal.js';
+import { mean, median, sampleSd } from './normal.js';
 import type { BaselineRecheckPolicy, ReproductionPolicy } from './types.js';
 
 /** One grader run as the result file records it: no accuracy when it did not finish. */
@@ -7,12 +7,21 @@ export interface JudgedRun {
   test_accuracy: number | null;
 }
 
+/** A run a re-check left out of its mean: it collapsed with its seed. */
+export interface LeftOutRun {
+  seed: number;
+  test_accuracy: number;
+  /** How far below the median of the runs it fell, percentage points. */
+  below_median: number;
+}
+
 /** Several runs of one experiment: the first and the re-check's, in seed order. */
 export interface RunFigures {
+  /** Mean and sample standard deviation over the runs judged (those not left out). */
   mean: number;
-  /** Sample standard deviation over the runs. */
   sd: number;
   seeds: number[];
+  leftOut: LeftOutRun[];
 }
 
 /**
@@ -41,17 +50,38 @@ type Gathered =
   | { kind: 'missing' }
   | { kind: 'failed'; seed: number };
 
-/** The first run and the first `needed` re-check runs, or why they cannot be judged. */
-function gather(first: JudgedRun, recheck: readonly JudgedRun[] | null, needed: number): Gathered {
+/**
+ * The first run and the first `needed` re-check runs, or why they cannot be judged. With a
+ * collapse limit and three runs or more, a run further than it below the runs' median is left
+ * out of the figures: one collapsed seed would otherwise drag the mean by depth/(k+1).
+ */
+function gather(
+  first: JudgedRun,
+  recheck: readonly JudgedRun[] | null,
+  needed: number,
+  collapseLimit: number | undefined,
+): Gathered {
   const runs = (recheck ?? []).slice(0, needed);
   if (runs.length < needed) return { kind: 'missing' };
   const all = [first, ...runs];
   const failed = all.find((r) => r.test_accuracy === null || !Number.isFinite(r.test_accuracy));
   if (failed) return { kind: 'failed', seed: failed.seed };
-  const values = all.map((r) => r.test_accuracy as number);
+  const finished = all as Array<{ seed: number; test_accuracy: number }>;
+  const middle = median(finished.map((r) => r.test_accuracy));
+  const collapsed = (r: { test_accuracy: number }) =>
+    collapseLimit !== undefined && finished.length >= 3 && middle - r.test_accuracy > collapseLimit;
+  const kept = finished.filter((r) => !collapsed(r));
+  const values = kept.map((r) => r.test_accuracy);
   return {
     kind: 'figures',
-    figures: { mean: mean(values), sd: sampleSd(values), seeds: all.map((r) => r.seed) },
+    figures: {
+      mean: mean(values),
+      sd: sampleSd(values),
+      seeds: kept.map((r) => r.seed),
+      leftOut: finished
+        .filter(collapsed)
+        .map((r) => ({ ...r, below_median: middle - r.test_accuracy })),
+    },
   };
 }
 
@@ -78,7 +108,8 @@ function isHeldUnderClaim(
 /**
  * Task 4.1's verdict on one reported accuracy: within the pass tolerance of the first run it
  * holds; past the re-check band it fails; in between the mean of the first run and
- * `recheck_runs` more decides. Without those runs the first run decides alone.
+ * `recheck_runs` more decides, leaving out a run that collapsed. Without those runs the first
+ * run decides alone.
  */
 export function judgeClaim(
   claimed: number,
@@ -92,7 +123,7 @@ export function judgeClaim(
     return { ...plain, holds: true, outcome: 'within' };
   }
   if (gap > policy.recheck_within_pp) return { ...plain, holds: false, outcome: 'beyond' };
-  const gathered = gather(first, recheck, policy.recheck_runs);
+  const gathered = gather(first, recheck, policy.recheck_runs, policy.collapse_below_median_pp);
   if (gathered.kind === 'missing') return { ...plain, holds: false, outcome: 'not-rechecked' };
   if (gathered.kind === 'failed') {
     return { ...plain, holds: false, outcome: 'recheck-failed', failedSeed: gathered.seed };
@@ -155,7 +186,8 @@ export function baselineNeedsRecheck(
 /**
  * Task 3.3's verdict on the final network's accuracy against the baseline. The first run
  * decides unless it falls short of full marks within the re-check band; then the mean of it and
- * `recheck_runs` more is judged with `mean_margin_pp` more room, and the better verdict counts.
+ * `recheck_runs` more (a collapsed run left out) is judged with `mean_margin_pp` more room, and
+ * the better verdict counts.
  */
 export function judgeBaseline(
   baselineAccuracy: number,
@@ -178,7 +210,7 @@ export function judgeBaseline(
   if (!baselineNeedsRecheck(baselineAccuracy, first.test_accuracy, limits, policy)) {
     return { ...plain, outcome: 'first-run' };
   }
-  const gathered = gather(first, recheck, policy.recheck_runs);
+  const gathered = gather(first, recheck, policy.recheck_runs, policy.collapse_below_median_pp);
   if (gathered.kind === 'missing') return { ...plain, outcome: 'not-rechecked' };
   if (gathered.kind === 'failed') {
     return { ...plain, outcome: 'recheck-failed', failedSeed: gathered.seed };

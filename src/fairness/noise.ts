@@ -297,7 +297,7 @@ export function summarizeNoise(measurements: SeedNoiseMeasurements): NoiseSummar
  * βᵢ ~ N(μ̂_b, τ² + se(μ̂_b)²); a common shift of all grader runs is the same as the opposite
  * shift of the student's run, so that variance joins σ_T² exactly, and |μ̂_b| stays a fixed bias
  * of unknown sign. The grader's first run collapses at the measured rate's upper bound, by the
- * deepest measured collapse.
+ * deepest measured collapse; the measurements' collapse limit is what re-checks leave out.
  */
 export function noiseModelOf(summary: NoiseSummary): NoiseModel {
   const b = summary.biasSpread;
@@ -309,5 +309,6 @@ export function noiseModelOf(summary: NoiseSummary): NoiseModel {
       summary.grader.collapsed > 0
         ? { rate: summary.grader.collapse_rate_upper, depth: summary.grader.deepest_collapse }
         : undefined,
+    graderCollapseLimit: summary.grader.collapse_limit,
   };
 }

@@ -29,6 +29,26 @@ function runsIn(task: PolicyTask, group: 'reproduction' | 'recheck'): number {
   return runs;
 }
 
+/** The optional collapse limit of a policy group: absent means every re-check run counts. */
+function collapseLimitIn(
+  task: PolicyTask,
+  group: 'reproduction' | 'recheck',
+): { collapse_below_median_pp?: number } {
+  const settings = task[group];
+  const present =
+    typeof settings === 'object' &&
+    settings !== null &&
+    (settings as Record<string, unknown>).collapse_below_median_pp !== undefined;
+  if (!present) return {};
+  const limit = numberIn(task, group, 'collapse_below_median_pp');
+  if (limit === 0) {
+    throw new Error(
+      `rubric task ${task.number}'s "${group}.collapse_below_median_pp" must be above 0: at 0 every run below the median would be left out`,
+    );
+  }
+  return { collapse_below_median_pp: limit };
+}
+
 /** Task 4.1's policy from the rubric task; throws naming the setting that is missing or wrong. */
 export function reproductionPolicyOf(task: PolicyTask): ReproductionPolicy {
   const policy = {
@@ -37,6 +57,7 @@ export function reproductionPolicyOf(task: PolicyTask): ReproductionPolicy {
     recheck_runs: runsIn(task, 'reproduction'),
     mean_within_pp: numberIn(task, 'reproduction', 'mean_within_pp'),
     under_claim_within_pp: numberIn(task, 'reproduction', 'under_claim_within_pp'),
+    ...collapseLimitIn(task, 'reproduction'),
   };
   if (policy.under_claim_within_pp < policy.pass_within_pp) {
     throw new Error(
@@ -57,5 +78,6 @@ export function baselinePolicyOf(task: PolicyTask): BaselineRecheckPolicy {
     recheck_beyond_pp: numberIn(task, 'recheck', 'recheck_beyond_pp'),
     recheck_runs: runsIn(task, 'recheck'),
     mean_margin_pp: numberIn(task, 'recheck', 'mean_margin_pp'),
+    ...collapseLimitIn(task, 'recheck'),
   };
 }

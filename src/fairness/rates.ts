@@ -24,6 +24,10 @@ function intervals(width: number): number {
  *   mean  offset − bias + drop/(k+1) + e·(σ_T² + σ_G²/(k+1)) / (σ_T² + σ_G²),  e = d − E[D],
  *   var   v·(k/(k+1))² + k·σ_G²/(k+1)²,  v = σ_T²σ_G² / (σ_T² + σ_G²),
  * so the chance the claim holds is exact up to the Simpson integral over the re-check band.
+ * A collapsed first run deeper than the policy's collapse limit is left out of the re-check's
+ * mean: C minus the mean of the k new runs has mean offset − bias + e·σ_T²/(σ_T² + σ_G²) and
+ * variance v + σ_G²/k. (That a steady run can fall below the limit too, and be left out, is a
+ * second-order term the formula leaves out; the Monte Carlo test judges it as it happens.)
  * A claim below the first run holds down to under_claim_within_pp (u) without a re-check; the
  * re-check band on that side is what lies between u and recheck_within_pp, if anything.
  */
@@ -48,9 +52,12 @@ export function claimProbabilities(
   if (t2 <= t1 || sdD === 0) return { holds: first, recheck: 0 };
   const recheck = between(t1, t2) + (u < t2 ? between(-t2, -u) : 0);
   const v = (st2 * sg2) / total;
-  const shrink = (st2 + sg2 / (k + 1)) / total;
-  const sdMean = Math.sqrt(v * (k / (k + 1)) ** 2 + (k * sg2) / (k + 1) ** 2);
-  const meanOfRuns = offset - noise.bias + drop / (k + 1);
+  const leftOut = isLeftOut(drop, policy.collapse_below_median_pp);
+  const shrink = leftOut ? st2 / total : (st2 + sg2 / (k + 1)) / total;
+  const sdMean = leftOut
+    ? Math.sqrt(v + sg2 / k)
+    : Math.sqrt(v * (k / (k + 1)) ** 2 + (k * sg2) / (k + 1) ** 2);
+  const meanOfRuns = offset - noise.bias + (leftOut ? 0 : drop / (k + 1));
   const density = (d: number) => {
     const e = d - meanD;
     const centre = meanOfRuns + e * shrink;
@@ -60,6 +67,11 @@ export function claimProbabilities(
     simpson(density, t1, t2, intervals(t2 - t1)) +
     (u < t2 ? simpson(density, -t2, -u, intervals(t2 - u)) : 0);
   return { holds: first + band, recheck };
+}
+
+/** Whether a re-check leaves out a first run that collapsed by `drop` (see judge.ts). */
+function isLeftOut(drop: number, limit: number | undefined): boolean {
+  return drop > 0 && limit !== undefined && drop > limit;
 }
 
 /**
@@ -188,7 +200,9 @@ function clamp01(x: number): number {
  * Chance of full marks in task 3.3 for a network whose true mean gap to the baseline is
  * meanGap, with runs ~ N(·, σ_G²) and the first run's gap larger by `drop` if it collapsed:
  * the first gap g₁ ≤ c, or c < g₁ ≤ c + r and the mean gap of k + 1 runs ≤ c + m, where given
- * g₁ the mean gap ~ N((g₁ + k·meanGap)/(k+1), k·σ_G²/(k+1)²). Also the chance of a re-check.
+ * g₁ the mean gap ~ N((g₁ + k·meanGap)/(k+1), k·σ_G²/(k+1)²); a collapsed first run deeper than
+ * the collapse limit is left out, and the mean gap of the k new runs ~ N(meanGap, σ_G²/k).
+ * Also the chance of a re-check.
  */
 export function fullMarksProbabilities(
   policy: BaselineRecheckPolicy,
@@ -204,6 +218,12 @@ export function fullMarksProbabilities(
   const first = normalCdf((comparable - firstGap) / s);
   if (r <= 0) return { full: first, recheck: 0 };
   const recheck = normalCdf((comparable + r - firstGap) / s) - first;
+  if (isLeftOut(drop, policy.collapse_below_median_pp)) {
+    return {
+      full: first + recheck * normalCdf((comparable + m - meanGap) / (s / Math.sqrt(k))),
+      recheck,
+    };
+  }
   const sdMean = (Math.sqrt(k) * s) / (k + 1);
   const density = (g: number) =>
     (normalPdf((g - firstGap) / s) / s) *

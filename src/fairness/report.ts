@@ -78,6 +78,12 @@ export function withDerivedTolerances(
   return { ...rubric, tasks };
 }
 
+/** The table row of a policy's collapse limit. */
+function collapseRow(limit: number | undefined): string {
+  const value = limit === undefined ? 'none left out' : `${pp(limit)} pp`;
+  return `| a re-check leaves out a run below the runs' median by more than | ${value} |`;
+}
+
 function signed(x: number): string {
   return `${x >= 0 ? '+' : '−'}${pp(Math.abs(x))}`;
 }
@@ -144,6 +150,7 @@ export function renderNoiseReport(input: {
       `| re-check within | ${pp(p.recheck_within_pp)} pp |`,
       `| re-check runs | ${p.recheck_runs} |`,
       `| mean within | ${pp(p.mean_within_pp)} pp |`,
+      collapseRow(p.collapse_below_median_pp),
       `| a claim below the run holds down to | ${pp(p.under_claim_within_pp)} pp below |`,
       `| false deductions (honest claims) | ${formatRate(r.rates.false_deduction)} (target < ${formatRate(input.targets.maxFalseDeduction)}) |`,
       `| detection of a claim ${input.targets.fabricatedOffBy} pp above the student's run | ${formatRate(r.rates.detection)} |`,
@@ -164,6 +171,7 @@ export function renderNoiseReport(input: {
       `| re-check up to | ${pp(input.comparableWithin + p.recheck_beyond_pp)} pp below |`,
       `| re-check runs | ${p.recheck_runs} |`,
       `| extra room for the mean | ${pp(p.mean_margin_pp)} pp |`,
+      collapseRow(p.collapse_below_median_pp),
       `| a network exactly at the limit loses full marks | ${formatRate(b.rates.lose_full_at_limit)} |`,
       `| a network ${input.targets.belowLimit} pp below the limit gets full marks | ${formatRate(b.rates.full_when_below)} |`,
       `| re-check runs for a network at the limit | ${b.rates.expected_extra_runs_at_limit.toFixed(3)} |`,

@@ -128,6 +128,11 @@ export interface NoiseModel {
   bias: number;
   /** The grader's first run collapses this often and this far; absent: never. */
   firstRunCollapse?: RunCollapse;
+  /**
+   * How far below its network's median a grader run has to fall to count as collapsed (the
+   * measurements' rule); the policies' re-checks leave such runs out. Absent: none are.
+   */
+  graderCollapseLimit?: number;
 }
 
 /**
@@ -148,6 +153,11 @@ export interface ReproductionPolicy {
    * largest honest shortfall measured, never narrower than the re-check band.
    */
   under_claim_within_pp: number;
+  /**
+   * In a re-check, a run more than this far below the median of the runs judged collapsed with
+   * its seed and is left out of the mean (with three runs or more). Absent: every run counts.
+   */
+  collapse_below_median_pp?: number;
 }
 
 /**
@@ -161,6 +171,8 @@ export interface BaselineRecheckPolicy {
   recheck_beyond_pp: number;
   recheck_runs: number;
   mean_margin_pp: number;
+  /** As in ReproductionPolicy: a collapsed run is left out of the re-check's mean. */
+  collapse_below_median_pp?: number;
 }
 
 /** How good a 4.1 policy is under a noise model. */

@@ -381,7 +381,7 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
   const held = claims - failures.length;
   const band =
     policy.recheck_within_pp > policy.pass_within_pp
-      ? ` A claim up to ${formatPoints(policy.recheck_within_pp)} off is trained again with ${policy.recheck_runs} more seed${policy.recheck_runs === 1 ? '' : 's'} and holds if it is within ${formatPoints(policy.mean_within_pp)} of the mean, since one run moves by a few points with the seed alone.`
+      ? ` A claim up to ${formatPoints(policy.recheck_within_pp)} off is trained again with ${policy.recheck_runs} more seed${policy.recheck_runs === 1 ? '' : 's'} and holds if it is within ${formatPoints(policy.mean_within_pp)} of the mean, since one run moves by a few points with the seed alone.${policy.collapse_below_median_pp !== undefined ? ` A run more than ${formatPoints(policy.collapse_below_median_pp)} below the median of the runs collapsed with its seed and is left out of the mean.` : ''}`
       : '';
   const under =
     policy.under_claim_within_pp > policy.pass_within_pp

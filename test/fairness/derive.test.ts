@@ -129,6 +129,20 @@ describe('summarizing seed noise', () => {
     expect(model.firstRunCollapse?.rate).toBeGreaterThan(1 / 32);
   });
 
+  it("the policies' re-checks leave out what the measurements call a collapse, on the grid", () => {
+    // Prepare
+    const measurements = syntheticSeedNoise();
+    const limit = summarizeNoise(measurements).grader.collapse_limit;
+    // Act
+    const reproduction = deriveReproductionPolicy(measurements);
+    const baseline = deriveBaselinePolicy(measurements, 2);
+    // Assess
+    const onGridAbove = Math.ceil(limit / 0.5) * 0.5;
+    expect(reproduction.policy.collapse_below_median_pp).toBe(onGridAbove);
+    expect(baseline.policy.collapse_below_median_pp).toBe(onGridAbove);
+    expect(onGridAbove).toBeGreaterThanOrEqual(limit);
+  });
+
   it('names the field that is wrong in a malformed measurement file', () => {
     // Prepare
     const broken = structuredClone(syntheticSeedNoise()) as unknown as {

@@ -140,6 +140,21 @@ describe("task 4.1 with the grader's first run collapsing", () => {
     expect(Math.abs(simulated.holds - exact)).toBeLessThan(tolerance(exact));
   });
 
+  it('a re-check that leaves out a collapsed run spares honest claims, and the formula agrees', () => {
+    // Prepare: collapses as deep as the measured ones (8.66 pp), well past the limit.
+    const deep: NoiseModel = { ...steady, firstRunCollapse: { rate: 0.25, depth: 9 } };
+    const wide: ReproductionPolicy = { ...policy, recheck_within_pp: 15 };
+    const leaving: ReproductionPolicy = { ...wide, collapse_below_median_pp: 4.5 };
+    // Act
+    const counted = simulateClaims(wide, deep, 0, 37);
+    const leftOut = simulateClaims(leaving, deep, 0, 37);
+    // Assess
+    const exact = 1 - oneSidedDetection(leaving, deep, 0);
+    expect(Math.abs(leftOut.holds - exact)).toBeLessThan(tolerance(exact));
+    expect(1 - leftOut.holds).toBeLessThan((1 - counted.holds) / 2);
+    expect(oneSidedDetection(leaving, deep, 0)).toBeLessThan(oneSidedDetection(wide, deep, 0) / 3);
+  });
+
   it('collapses cost honest claims more than steady runs do, and the rates count it', () => {
     // Act
     const withCollapse = reproductionRates(policy, collapsing, 5);
@@ -159,8 +174,14 @@ describe('task 3.3 re-check on seeded synthetic networks', () => {
   const comparable = 2;
   const derived = deriveBaselinePolicy(MEASUREMENTS, comparable);
 
-  function simulateFull(policy: BaselineRecheckPolicy, meanGap: number, seed: number): number {
+  function simulateFull(
+    policy: BaselineRecheckPolicy,
+    meanGap: number,
+    seed: number,
+    collapse?: { rate: number; depth: number },
+  ): number {
     const z = seededNormal(seed);
+    const uniform = seededRandom(seed + 1);
     const baseline = 42;
     let full = 0;
     for (let i = 0; i < STUDENTS; i += 1) {
@@ -169,6 +190,8 @@ describe('task 3.3 re-check on seeded synthetic networks', () => {
         test_accuracy: baseline - meanGap + derived.sigmaGrader * z(),
       }));
       const [first, ...rest] = runs as [(typeof runs)[number], ...typeof runs];
+      if (collapse !== undefined && uniform() < collapse.rate)
+        first.test_accuracy -= collapse.depth;
       const j = judgeBaseline(
         baseline,
         first,
@@ -200,6 +223,27 @@ describe('task 3.3 re-check on seeded synthetic networks', () => {
     const full = simulateFull(derived.policy, comparable + 5, 4);
     // Assess
     expect(Math.abs(full - exact.full_when_below)).toBeLessThan(tolerance(exact.full_when_below));
+  });
+
+  it('a collapsed first run left out of the mean keeps a network at the limit at full marks', () => {
+    // Prepare: the derived policy leaves out a run 4.5 pp or more below the runs' median.
+    const collapse = { rate: 0.25, depth: 9 };
+    const exact = baselineRates(derived.policy, comparable, derived.sigmaGrader, 5, collapse);
+    const counted = baselineRates(
+      { ...derived.policy, collapse_below_median_pp: undefined },
+      comparable,
+      derived.sigmaGrader,
+      5,
+      collapse,
+    );
+    // Act
+    const full = simulateFull(derived.policy, comparable, 8, collapse);
+    // Assess
+    expect(derived.policy.collapse_below_median_pp).toBeGreaterThan(0);
+    expect(Math.abs(1 - full - exact.lose_full_at_limit)).toBeLessThan(
+      tolerance(exact.lose_full_at_limit),
+    );
+    expect(exact.lose_full_at_limit).toBeLessThan(counted.lose_full_at_limit);
   });
 
   it('without a re-check a network at the limit would lose full marks half the time', () => {
@@ -286,6 +330,64 @@ describe('judging one claim', () => {
     );
     // Assess
     expect(j).toMatchObject({ holds: false, outcome: 'beyond' });
+  });
+
+  it('a re-check leaves a collapsed run out of the mean and says so', () => {
+    // Prepare: the first run collapsed; the re-check runs agree with the claim.
+    const leaving = {
+      ...policy,
+      recheck_within_pp: 12,
+      mean_within_pp: 2,
+      collapse_below_median_pp: 4.5,
+    };
+    const recheck = [
+      { seed: 43, test_accuracy: 48.9 },
+      { seed: 44, test_accuracy: 49.5 },
+    ];
+    // Act
+    const j = judgeClaim(49, { seed: 42, test_accuracy: 40.1 }, recheck, leaving);
+    const counted = judgeClaim(49, { seed: 42, test_accuracy: 40.1 }, recheck, {
+      ...leaving,
+      collapse_below_median_pp: undefined,
+    });
+    // Assess
+    expect(j).toMatchObject({ holds: true, outcome: 'rechecked' });
+    expect(j.reproduced?.seeds).toEqual([43, 44]);
+    expect(j.reproduced?.mean).toBeCloseTo(49.2, 10);
+    expect(j.reproduced?.leftOut).toEqual([
+      { seed: 42, test_accuracy: 40.1, below_median: expect.closeTo(8.8, 10) },
+    ]);
+    expect(counted).toMatchObject({ holds: false, outcome: 'rechecked' });
+    expect(j.reproduced && formatReproduced(j.reproduced)).toBe(
+      "49.20% ± 0.42 over 2 runs (seeds 43–44; seed 42 collapsed to 40.10%, 8.80 pp below the runs' median, and is left out)",
+    );
+  });
+
+  it('leaves out nothing from two runs, or from runs within the limit of their median', () => {
+    // Prepare
+    const leaving = { ...policy, recheck_within_pp: 12, collapse_below_median_pp: 4.5 };
+    // Act
+    const two = judgeClaim(
+      49,
+      { seed: 42, test_accuracy: 40.1 },
+      [{ seed: 43, test_accuracy: 49 }],
+      {
+        ...leaving,
+        recheck_runs: 1,
+      },
+    );
+    const close = judgeClaim(
+      47,
+      { seed: 42, test_accuracy: 43.1 },
+      [
+        { seed: 43, test_accuracy: 47.5 },
+        { seed: 44, test_accuracy: 46.9 },
+      ],
+      leaving,
+    );
+    // Assess
+    expect(two.reproduced).toMatchObject({ seeds: [42, 43], leftOut: [] });
+    expect(close.reproduced).toMatchObject({ seeds: [42, 43, 44], leftOut: [] });
   });
 
   it('formats a reproduced figure with its spread and seeds', () => {
