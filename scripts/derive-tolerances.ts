@@ -1,9 +1,10 @@
 /**
  * Derives tasks 3.3 and 4.1's tolerances and re-check policies from measured seed noise
  * (docs/fairness.md) and prints the derivation as Markdown.
- *     npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write]
+ *     npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits]
  * FIXTURE defaults to rubric/noise/seed-noise.json (written by bench/seed-noise.ts). --write
- * also puts the policies and the noise figures into rubric/rubric.json.
+ * also puts the policies and the noise figures into rubric/rubric.json; --what-limits adds the
+ * table of task 4.1's detection with one term of the noise model changed at a time.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,10 +20,14 @@ import {
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   judgeHonestSeeds,
+  limitingTerms,
+  measuredUnderClaim,
   NoFairPolicyError,
   NoiseMeasurementsError,
+  noiseModelOf,
   parseSeedNoise,
   type ReproductionNoise,
+  renderLimitingTerms,
   renderNoiseReport,
   summarizeNoise,
   withDerivedTolerances,
@@ -59,10 +64,16 @@ export function formatJson(value: unknown, indent = '', width = 100): string {
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { write: { type: 'boolean', default: false }, help: { type: 'boolean' } },
+    options: {
+      write: { type: 'boolean', default: false },
+      'what-limits': { type: 'boolean', default: false },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
-    process.stdout.write('Usage: npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write]\n');
+    process.stdout.write(
+      'Usage: npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits]\n',
+    );
     return 0;
   }
   const file = path.resolve(positionals[0] ?? NOISE_FILE);
@@ -127,6 +138,19 @@ async function main(): Promise<number> {
       },
     }),
   );
+  if (values['what-limits']) {
+    const grid = noise41.grid ?? DEFAULT_GRID;
+    const terms = limitingTerms(
+      summary,
+      noiseModelOf(summary),
+      measuredUnderClaim(measurements, grid.step_pp),
+      reproductionTargets,
+      grid,
+    );
+    process.stdout.write(
+      `\n${renderLimitingTerms(terms, reproductionTargets.fabricated_off_by_pp)}`,
+    );
+  }
   if (!values.write) return 0;
   if ('error' in reproduction || 'error' in baseline) {
     process.stderr.write('no fair policy was found, so rubric/rubric.json was left as it is\n');

@@ -28,6 +28,7 @@ export {
   type RecheckOutcome,
   type RunFigures,
 } from './judge.js';
+export { type LimitingTerm, limitingTerms } from './limits.js';
 export { COLLAPSE_SDS, noiseModelOf, parseSeedNoise, summarizeNoise } from './noise.js';
 export {
   binomialCdf,
@@ -55,5 +56,5 @@ export {
   recheckProbability,
   reproductionRates,
 } from './rates.js';
-export { renderNoiseReport, withDerivedTolerances } from './report.js';
+export { renderLimitingTerms, renderNoiseReport, withDerivedTolerances } from './report.js';
 export * from './types.js';

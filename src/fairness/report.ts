@@ -1,5 +1,6 @@
 import type { HonestSeedVerdict } from './audit.js';
 import { formatRate } from './format.js';
+import type { LimitingTerm } from './limits.js';
 import { noiseModelOf } from './noise.js';
 import { reproductionRates } from './rates.js';
 import type {
@@ -187,5 +188,22 @@ export function renderNoiseReport(input: {
         : `**${losing.length} of ${input.honest.length} honest ${e.student.name} runs would lose a point:** ${losing.map((h) => `${h.network} seed ${h.seed} (${h.claimed.toFixed(2)}%)`).join(', ')}.`,
     );
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/** limitingTerms as the Markdown table docs/fairness.md shows under "what limits it". */
+export function renderLimitingTerms(
+  terms: readonly LimitingTerm[],
+  fabricatedOffBy: number,
+): string {
+  const lines = [
+    `| change | detection at ${fabricatedOffBy} pp | re-check runs per honest claim |`,
+    '|---|--:|--:|',
+    ...terms.map((t) =>
+      t.rates === null
+        ? `| ${t.change} | no fair policy | |`
+        : `| ${t.change} | ${formatRate(t.rates.detection)} | ${t.rates.expected_extra_runs.toFixed(2)} |`,
+    ),
+  ];
   return `${lines.join('\n')}\n`;
 }

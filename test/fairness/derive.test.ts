@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_GRID,
+  DEFAULT_REPRODUCTION_TARGETS,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   judgeHonestSeeds,
+  limitingTerms,
   measuredUnderClaim,
   NoFairPolicyError,
   NoiseMeasurementsError,
@@ -198,6 +200,31 @@ describe('deriving task 4.1 tolerances', () => {
     // Assess
     expect(derive).toThrow(NoFairPolicyError);
     expect(derive).toThrow(/no task 4\.1 policy .* below 1\.00%.*the lowest reached is \d+\.\d+%/);
+  });
+});
+
+describe('what limits task 4.1', () => {
+  it('starts from the derived policy, and each easing of the noise detects at least as much', () => {
+    // Prepare
+    const measurements = syntheticSeedNoise();
+    const summary = summarizeNoise(measurements);
+    const derived = deriveReproductionPolicy(measurements);
+    // Act
+    const terms = limitingTerms(
+      summary,
+      noiseModelOf(summary),
+      measuredUnderClaim(measurements, DEFAULT_GRID.step_pp),
+      DEFAULT_REPRODUCTION_TARGETS,
+      DEFAULT_GRID,
+    );
+    // Assess
+    const detection = (change: RegExp) =>
+      terms.find((t) => change.test(t.change))?.rates?.detection ?? Number.NaN;
+    expect(terms[0]?.rates).toEqual(derived.rates);
+    expect(detection(/budget halved/)).toBeLessThanOrEqual(derived.rates.detection);
+    expect(detection(/τ = 0, se = 0\)/)).toBeGreaterThanOrEqual(derived.rates.detection);
+    expect(detection(/mean of 5/)).toBeGreaterThanOrEqual(detection(/mean of 3/));
+    expect(detection(/mean of 3/)).toBeGreaterThan(derived.rates.detection);
   });
 });
 
