@@ -184,7 +184,8 @@ export const RESIDUAL_NOISE_NETWORK: { name: string; layers: Layer[] } = {
 /**
  * Small networks of the layer kinds the seed-noise bench's first six (the course's four,
  * ConvNetBatchNorm and ResidualNet) leave out: depthwise-separable and grouped convs, average
- * pooling, Dropout and Dropout2d; sized to train 3 epochs on the full data in minutes. The seed-noise bench measures them too, so the engine bias's spread
+ * pooling, Dropout and Dropout2d, strided convs, the other activations, BatchNorm1d; sized to
+ * train 3 epochs on the full data in minutes. The seed-noise bench measures them too, so the engine bias's spread
  * over networks (task 4.1's τ) is estimated from more than six networks and more kinds of layer.
  */
 export const ENGINE_BIAS_NETWORKS: ReadonlyArray<{ name: string; layers: Layer[] }> = [
@@ -229,6 +230,41 @@ export const ENGINE_BIAS_NETWORKS: ReadonlyArray<{ name: string; layers: Layer[]
       maxPool,
       { type: 'Flatten' },
       { type: 'Dropout', p: 0.5 },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'ActivationsNet',
+    layers: [
+      conv(16),
+      { type: 'LeakyReLU', negative_slope: 0.1 },
+      maxPool,
+      conv(32),
+      { type: 'GELU' },
+      maxPool,
+      { type: 'Flatten' },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'StridedNet',
+    layers: [
+      conv(16, { stride: 2 }),
+      { type: 'Tanh' },
+      conv(32, { stride: 2 }),
+      { type: 'ELU' },
+      { type: 'Flatten' },
+      { type: 'Linear', out_features: 10 },
+    ],
+  },
+  {
+    name: 'MlpBatchNorm',
+    layers: [
+      { type: 'Flatten' },
+      { type: 'Linear', out_features: 96 },
+      { type: 'BatchNorm1d' },
+      { type: 'SiLU' },
+      { type: 'Dropout', p: 0.2 },
       { type: 'Linear', out_features: 10 },
     ],
   },
