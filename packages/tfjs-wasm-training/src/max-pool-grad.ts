@@ -31,40 +31,17 @@ function maxPoolGrad(args: {
     pad,
     dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-
+  const { shape, window } = poolGeometry(info);
   const dxInfo = backend.makeOutput(input.shape, 'float32');
-  const shape = { batchSize, inHeight, inWidth, channels, outHeight, outWidth };
-  const window = { filterHeight, filterWidth, strideHeight, strideWidth, top, left };
   const twoByTwo = isTwoByTwoTiling(shape, window);
-  if (twoByTwo && channels % 4 === 0 && simdKernels(backend) !== null) {
+  if (twoByTwo && shape.channels % 4 === 0 && simdKernels(backend) !== null) {
     // The same rule as routeTwoByTwo, four channels per instruction (about 7× faster on
     // ConvNet's activations; docs/performance.md).
-    // Images are independent: one run of them per thread.
-    const xAt = heapOffset(backend, input);
-    const dyAt = heapOffset(backend, dy);
-    const dxAt = heapOffset(backend, dxInfo);
-    const inBytes = inHeight * inWidth * channels * 4;
-    const outBytes = outHeight * outWidth * channels * 4;
-    runParts(
-      backend,
-      splitBatch(batchSize, poolParts(backend, input)).map(({ first, count }) => ({
-        name: 'maxPool2x2Grad',
-        args: [
-          xAt + first * inBytes,
-          dyAt + first * outBytes,
-          dxAt + first * inBytes,
-          count,
-          inHeight,
-          inWidth,
-          channels,
-          outHeight,
-          outWidth,
-        ],
-      })),
-    );
+    runTwoByTwo(backend, 'maxPool2x2Grad', input, shape, [
+      [heapOffset(backend, input), 'in'],
+      [heapOffset(backend, dy), 'out'],
+      [heapOffset(backend, dxInfo), 'in'],
+    ]);
     return dxInfo;
   }
   // Views are taken after the last allocation: a heap growth would detach earlier ones.
@@ -91,6 +68,59 @@ function poolParts(backend: BackendWasm, input: TensorInfo): number {
   return size >= SPLIT_MIN_VALUES ? simdThreadCount(backend) : 1;
 }
 
+/** The shape and window both MaxPool kernels route on, from tfjs's pooling info. */
+function poolGeometry(info: backend_util.Conv2DInfo): { shape: PoolShape; window: PoolWindow } {
+  return {
+    shape: {
+      batchSize: info.batchSize,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      channels: info.inChannels,
+      outHeight: info.outHeight,
+      outWidth: info.outWidth,
+    },
+    window: {
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+    },
+  };
+}
+
+/**
+ * Runs a MaxPool2d(2) SIMD kernel over the batch: images are independent, so one run of them
+ * per thread. `buffers` are the kernel's tensors in argument order, each its heap address and
+ * whether it has the input's or the output's size; the pooling dimensions follow them.
+ */
+function runTwoByTwo(
+  backend: BackendWasm,
+  name: 'maxPool2x2' | 'maxPool2x2Grad',
+  input: TensorInfo,
+  shape: PoolShape,
+  buffers: ReadonlyArray<readonly [number, 'in' | 'out']>,
+): void {
+  const { inHeight, inWidth, channels, outHeight, outWidth } = shape;
+  const bytes = { in: inHeight * inWidth * channels * 4, out: outHeight * outWidth * channels * 4 };
+  runParts(
+    backend,
+    splitBatch(shape.batchSize, poolParts(backend, input)).map(({ first, count }) => ({
+      name,
+      args: [
+        ...buffers.map(([at, size]) => at + first * bytes[size]),
+        count,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      ],
+    })),
+  );
+}
+
 /**
  * tfjs-wasm's MaxPool, with MaxPool2d(2) on 4k channels on the SIMD kernel (the same window
  * rule as its gradient), on the calling thread for the small activations of narrow layers,
@@ -114,44 +144,19 @@ export function makeMaxPoolConfig(builtIn: KernelConfig | undefined): KernelConf
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-    const shape = { batchSize, inHeight, inWidth, channels, outHeight, outWidth };
-    const window = {
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      top: info.padInfo.top,
-      left: info.padInfo.left,
-    };
+    const { shape, window } = poolGeometry(info);
     const simd =
       x.dtype === 'float32' &&
-      channels % 4 === 0 &&
+      shape.channels % 4 === 0 &&
       isTwoByTwoTiling(shape, window) &&
       simdKernels(backend) !== null;
     if (!simd) return run(args as unknown as Parameters<typeof run>[0]) as TensorInfo;
     const y = backend.makeOutput([...info.outShape], 'float32');
-    if (batchSize * outHeight * outWidth === 0) return y;
-    const xAt = heapOffset(backend, x);
-    const yAt = heapOffset(backend, y);
-    const inBytes = inHeight * inWidth * channels * 4;
-    const outBytes = outHeight * outWidth * channels * 4;
-    runParts(
-      backend,
-      splitBatch(batchSize, poolParts(backend, x)).map(({ first, count }) => ({
-        name: 'maxPool2x2',
-        args: [
-          xAt + first * inBytes,
-          yAt + first * outBytes,
-          count,
-          inHeight,
-          inWidth,
-          channels,
-          outHeight,
-          outWidth,
-        ],
-      })),
-    );
+    if (shape.batchSize * shape.outHeight * shape.outWidth === 0) return y;
+    runTwoByTwo(backend, 'maxPool2x2', x, shape, [
+      [heapOffset(backend, x), 'in'],
+      [heapOffset(backend, y), 'out'],
+    ]);
     return y;
   }
   return {
