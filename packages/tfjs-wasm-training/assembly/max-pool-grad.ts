@@ -35,11 +35,11 @@ export function maxPool2x2Grad(
           const v1 = v128.load(topLeft + channelBytes);
           const v2 = v128.load(bottomLeft);
           const v3 = v128.load(bottomLeft + channelBytes);
-          const wins1 = v128.or(f32x4.gt(v1, v0), f32x4.ne(v1, v1));
+          const wins1 = takesOver(v1, v0);
           let best = v128.bitselect(v1, v0, wins1);
-          const wins2 = v128.or(f32x4.gt(v2, best), f32x4.ne(v2, v2));
+          const wins2 = takesOver(v2, best);
           best = v128.bitselect(v2, best, wins2);
-          const wins3 = v128.or(f32x4.gt(v3, best), f32x4.ne(v3, v3));
+          const wins3 = takesOver(v3, best);
           const later2 = v128.or(wins2, wins3);
           const later1 = v128.or(wins1, later2);
           const grad = v128.load(g);
@@ -85,11 +85,11 @@ export function maxPool2x2(
           const bottomLeft = topLeft + rowBytes;
           let best = v128.load(topLeft);
           const v1 = v128.load(topLeft + channelBytes);
-          best = v128.bitselect(v1, best, v128.or(f32x4.gt(v1, best), f32x4.ne(v1, v1)));
+          best = v128.bitselect(v1, best, takesOver(v1, best));
           const v2 = v128.load(bottomLeft);
-          best = v128.bitselect(v2, best, v128.or(f32x4.gt(v2, best), f32x4.ne(v2, v2)));
+          best = v128.bitselect(v2, best, takesOver(v2, best));
           const v3 = v128.load(bottomLeft + channelBytes);
-          best = v128.bitselect(v3, best, v128.or(f32x4.gt(v3, best), f32x4.ne(v3, v3)));
+          best = v128.bitselect(v3, best, takesOver(v3, best));
           v128.store(out, best);
           out += 16;
         }
@@ -97,4 +97,9 @@ export function maxPool2x2(
       }
     }
   }
+}
+
+/** Lanes where v takes over from best as the maximum: strictly greater, or NaN (PyTorch's rule). */
+function takesOver(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
 }
