@@ -1,10 +1,11 @@
 /**
  * Derives tasks 3.3 and 4.1's tolerances and re-check policies from measured seed noise
  * (docs/fairness.md) and prints the derivation as Markdown.
- *     npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits]
+ *     npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits] [--coverage N]
  * FIXTURE defaults to rubric/noise/seed-noise.json (written by bench/seed-noise.ts). --write
  * also puts the policies and the noise figures into rubric/rubric.json; --what-limits adds the
- * table of task 4.1's detection with one term of the noise model changed at a time.
+ * table of task 4.1's detection with one term of the noise model changed at a time; --coverage N
+ * measures the estimates again N times (simulated) and says how often the joint bounds held.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   type BaselineNoise,
+  boundCoverage,
   DEFAULT_BASELINE_TARGETS,
   DEFAULT_GRID,
   DEFAULT_REPRODUCTION_TARGETS,
@@ -24,9 +26,9 @@ import {
   measuredUnderClaim,
   NoFairPolicyError,
   NoiseMeasurementsError,
-  noiseModelOf,
   parseSeedNoise,
   type ReproductionNoise,
+  renderCoverage,
   renderLimitingTerms,
   renderNoiseReport,
   summarizeNoise,
@@ -67,12 +69,13 @@ async function main(): Promise<number> {
     options: {
       write: { type: 'boolean', default: false },
       'what-limits': { type: 'boolean', default: false },
+      coverage: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'Usage: npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits]\n',
+      'Usage: npx tsx scripts/derive-tolerances.ts [FIXTURE] [--write] [--what-limits] [--coverage N]\n',
     );
     return 0;
   }
@@ -138,11 +141,10 @@ async function main(): Promise<number> {
       },
     }),
   );
-  if (values['what-limits']) {
+  if (values['what-limits'] && !('error' in reproduction)) {
     const grid = noise41.grid ?? DEFAULT_GRID;
     const terms = limitingTerms(
-      summary,
-      noiseModelOf(summary),
+      reproduction.noise,
       measuredUnderClaim(measurements, grid.step_pp),
       reproductionTargets,
       grid,
@@ -151,12 +153,33 @@ async function main(): Promise<number> {
       `\n${renderLimitingTerms(terms, reproductionTargets.fabricated_off_by_pp)}`,
     );
   }
+  if (values.coverage !== undefined && !('error' in reproduction) && !('error' in baseline)) {
+    const times = Number(values.coverage);
+    if (!Number.isInteger(times) || times < 1) {
+      process.stderr.write(`--coverage takes a positive whole number, not ${values.coverage}\n`);
+      return 1;
+    }
+    const noise = reproduction.noise;
+    const result = boundCoverage({
+      truth: noise.estimate,
+      collapseDepth: noise.collapseDepth,
+      runs: measurements.networks.map((n) => Math.min(n.student.length, n.grader.length)),
+      reproduction: reproduction.policy,
+      baseline: baseline.policy,
+      comparableWithin: comparable,
+      measurements: times,
+      draws: 500,
+      confidence: noise.confidence,
+      seed: 1000,
+    });
+    process.stdout.write(`\n${renderCoverage(result, noise.confidence)}`);
+  }
   if (!values.write) return 0;
   if ('error' in reproduction || 'error' in baseline) {
     process.stderr.write('no fair policy was found, so rubric/rubric.json was left as it is\n');
     return 1;
   }
-  const updated = withDerivedTolerances(rubric, measurements, summary, reproduction, baseline);
+  const updated = withDerivedTolerances(rubric, measurements, reproduction, baseline);
   await writeFile(RUBRIC_FILE, `${formatJson(updated)}\n`);
   process.stderr.write(
     `wrote rubric/rubric.json (remember the version: results record it, calibrations are keyed by it)\n`,

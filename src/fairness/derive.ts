@@ -1,18 +1,36 @@
 import { NoFairPolicyError } from './errors.js';
 import { formatRate } from './format.js';
-import { noiseModelOf, summarizeNoise } from './noise.js';
-import { baselineRates, honestClaimRates, recheckProbability, reproductionRates } from './rates.js';
+import { summarizeNoise } from './noise.js';
+import {
+  baselineRates,
+  falseDeductionBoundBelow,
+  honestClaimRates,
+  jointBaselineRates,
+  jointReproductionRates,
+  loseFullBoundBelow,
+  recheckProbability,
+  reproductionRates,
+} from './rates.js';
 import type {
+  BaselineRates,
   BaselineRecheckPolicy,
   BaselineTargets,
   DerivedBaseline,
   DerivedReproduction,
-  NoiseModel,
+  NoiseUncertainty,
   ReproductionPolicy,
+  ReproductionRates,
   ReproductionTargets,
   SearchGrid,
   SeedNoiseMeasurements,
 } from './types.js';
+import {
+  DEFAULT_UNCERTAINTY,
+  noiseModelOf,
+  noiseUncertaintyOf,
+  shareNoisierThanEstimate,
+  type UncertaintyOptions,
+} from './uncertainty.js';
 
 export const DEFAULT_REPRODUCTION_TARGETS: ReproductionTargets = {
   max_false_deduction: 0.01,
@@ -59,17 +77,20 @@ function checkGrid(grid: SearchGrid): void {
  * the model has no limit.
  */
 function collapseSetting(
-  noise: NoiseModel,
+  noise: NoiseUncertainty,
   grid: SearchGrid,
 ): { collapse_below_median_pp?: number } {
-  const limit = noise.graderCollapseLimit;
+  const limit = noise.collapseLimit;
   if (limit === undefined || !(limit > 0)) return {};
   return { collapse_below_median_pp: Math.ceil(limit / grid.step_pp - 1e-9) * grid.step_pp };
 }
 
-/** The noise model the 4.1 rates are computed under, from measurements (see noiseModelOf). */
-export function noiseModel(measurements: SeedNoiseMeasurements): NoiseModel {
-  return noiseModelOf(summarizeNoise(measurements));
+/** What the measurements say about the noise, for the rates' joint bounds (see noiseUncertaintyOf). */
+export function noiseUncertainty(
+  measurements: SeedNoiseMeasurements,
+  options: UncertaintyOptions = DEFAULT_UNCERTAINTY,
+): NoiseUncertainty {
+  return noiseUncertaintyOf(summarizeNoise(measurements), options);
 }
 
 /**
@@ -93,67 +114,105 @@ export function measuredUnderClaim(measurements: SeedNoiseMeasurements, step: nu
 
 /**
  * Task 4.1's policy for measured noise: of every (pass, re-check, mean) tolerance on the grid
- * and every re-check size, those whose false-deduction rate is below the target and whose
- * re-check runs per honest claim stay within budget; of them the one that catches a claim off by
- * the fabrication offset most often, ties (within 0.1 pp) going to fewer expected runs, then
- * fewer runs, then the stricter tolerances. Throws NoFairPolicyError when none qualifies.
+ * and every re-check size, those whose false-deduction rate's joint upper bound is below the
+ * target and whose re-check runs per honest claim (at the estimates) stay within budget; of
+ * them the one that catches a claim off by the fabrication offset most often at the estimates,
+ * ties (within 0.1 pp) going to fewer expected runs, then fewer runs, then the stricter
+ * tolerances. Throws NoFairPolicyError when none qualifies.
  */
 export function deriveReproductionPolicy(
   measurements: SeedNoiseMeasurements,
   targets: ReproductionTargets = DEFAULT_REPRODUCTION_TARGETS,
   grid: SearchGrid = DEFAULT_GRID,
+  options: UncertaintyOptions = DEFAULT_UNCERTAINTY,
 ): DerivedReproduction {
   return searchReproductionPolicy(
-    noiseModel(measurements),
+    noiseUncertainty(measurements, options),
     measuredUnderClaim(measurements, grid.step_pp),
     targets,
     grid,
   );
 }
 
-/** The grid search behind deriveReproductionPolicy, for a given noise model and under-claim limit. */
+/** A (pass, re-check band, runs) choice, its smallest mean tolerance fair at the estimates, and
+ * the detection there: no tolerance fair over the draws can detect more (see below). */
+interface BandCandidate {
+  base: Omit<ReproductionPolicy, 'mean_within_pp'>;
+  means: number[];
+  detectionAtMost: number;
+}
+
+/**
+ * The grid search behind deriveReproductionPolicy, for a given noise uncertainty and under-claim
+ * limit. Bounding a policy over the draws costs thousands of rate evaluations, so the search
+ * first finds, for each band, the smallest mean tolerance fair at the estimates: when enough
+ * draws are noisier than the estimates in every term (shareNoisierThanEstimate), no smaller one
+ * can be fair over the draws, and the detection there is the most the band can give. Bands are
+ * then bounded best first, and the search stops when no band left can beat the best found.
+ */
 export function searchReproductionPolicy(
-  noise: NoiseModel,
+  noise: NoiseUncertainty,
   under: number,
   targets: ReproductionTargets = DEFAULT_REPRODUCTION_TARGETS,
   grid: SearchGrid = DEFAULT_GRID,
 ): DerivedReproduction {
   checkGrid(grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
+  const estimate = noiseModelOf(noise.estimate, noise);
   const collapse = collapseSetting(noise, grid);
-  let best: DerivedReproduction | undefined;
-  let nearest: { policy: ReproductionPolicy; rate: number } | null = null;
+  const target = targets.max_false_deduction;
+  const startAtEstimate = shareNoisierThanEstimate(noise) >= 1 - noise.confidence;
   let searched = 0;
-  const isFair = (policy: ReproductionPolicy): boolean => {
+  let bounded = 0;
+  // The policy with the lowest false-deduction rate at the estimates, for the error message.
+  let closest: { policy: ReproductionPolicy; rate: number } | null = null;
+  const fairAtEstimate = (policy: ReproductionPolicy): boolean => {
     searched += 1;
-    return honestClaimRates(policy, noise).false_deduction < targets.max_false_deduction;
+    const rate = honestClaimRates(policy, estimate).false_deduction;
+    if (closest === null || rate < closest.rate) closest = { policy, rate };
+    return rate < target;
   };
-  // Returns whether the policy's false-deduction rate met the target.
-  const consider = (policy: ReproductionPolicy): boolean => {
+  const detectionAtEstimate = (policy: ReproductionPolicy): number => {
     searched += 1;
-    const honest = honestClaimRates(policy, noise);
-    if (honest.false_deduction >= targets.max_false_deduction) {
-      if (nearest === null || honest.false_deduction < nearest.rate) {
-        nearest = { policy, rate: honest.false_deduction };
+    return reproductionRates(policy, estimate, targets.fabricated_off_by_pp).detection;
+  };
+  const candidates: BandCandidate[] = [];
+  const allMeans = steps(grid.step_pp, grid);
+  const addBand = (base: BandCandidate['base'], means: number[]) => {
+    // A claim holds more often, honest or not, as mean_within_pp grows: bisect for the smallest
+    // fair at the estimates; the largest tells whether any is.
+    const last = means[means.length - 1] as number;
+    if (!fairAtEstimate({ ...base, mean_within_pp: last })) return;
+    let low = 0;
+    let high = means.length - 1;
+    if (startAtEstimate) {
+      while (low < high) {
+        const middle = Math.floor((low + high) / 2);
+        if (fairAtEstimate({ ...base, mean_within_pp: means[middle] as number })) high = middle;
+        else low = middle + 1;
       }
-      return false;
     }
-    const rates = reproductionRates(policy, noise, targets.fabricated_off_by_pp);
-    if (best === undefined || betterReproduction(rates, policy, best)) {
-      best = { policy, rates, noise, searched: 0 };
-    }
-    return true;
+    const from = means.slice(low);
+    candidates.push({
+      base,
+      means: from,
+      detectionAtMost: startAtEstimate
+        ? detectionAtEstimate({ ...base, mean_within_pp: from[0] as number })
+        : 1,
+    });
   };
   for (const t1 of steps(grid.step_pp, grid)) {
-    // No re-check band: one run decides.
-    consider({
-      pass_within_pp: t1,
-      recheck_within_pp: t1,
-      recheck_runs: runChoices[0] ?? 2,
-      mean_within_pp: t1,
-      under_claim_within_pp: Math.max(under, t1),
-      ...collapse,
-    });
+    // No re-check band: one run decides, and the mean's tolerance plays no part.
+    addBand(
+      {
+        pass_within_pp: t1,
+        recheck_within_pp: t1,
+        recheck_runs: runChoices[0] ?? 2,
+        under_claim_within_pp: Math.max(under, t1),
+        ...collapse,
+      },
+      [t1],
+    );
     for (const t2 of steps(t1 + grid.step_pp, grid)) {
       for (const k of runChoices) {
         const base = {
@@ -164,38 +223,56 @@ export function searchReproductionPolicy(
           ...collapse,
         };
         // The re-check band's cost does not depend on the mean's tolerance: skip it whole.
-        const extra = recheckProbability(base, noise) * k;
-        if (extra > targets.max_expected_extra_runs) continue;
-        // A claim holds more often, honest or not, as mean_within_pp grows: the smallest
-        // that is fair catches the most. Bisect for it; the largest tells whether any is fair.
-        const means = steps(grid.step_pp, grid);
-        let low = 0;
-        let high = means.length - 1;
-        if (!consider({ ...base, mean_within_pp: means[high] as number })) continue;
-        while (low < high) {
-          const middle = Math.floor((low + high) / 2);
-          if (isFair({ ...base, mean_within_pp: means[middle] as number })) high = middle;
-          else low = middle + 1;
-        }
-        consider({ ...base, mean_within_pp: means[low] as number });
+        if (recheckProbability(base, estimate) * k > targets.max_expected_extra_runs) continue;
+        addBand(base, allMeans);
       }
     }
   }
-  const found = best as DerivedReproduction | undefined;
+  candidates.sort((a, b) => b.detectionAtMost - a.detectionAtMost);
+  let best: { policy: ReproductionPolicy; rates: ReproductionRates } | undefined;
+  for (const candidate of candidates) {
+    if (best !== undefined && candidate.detectionAtMost < best.rates.detection - RATE_TIE) break;
+    for (const m of candidate.means) {
+      const policy: ReproductionPolicy = { ...candidate.base, mean_within_pp: m };
+      // Detection only falls as the mean's tolerance grows.
+      const detection = detectionAtEstimate(policy);
+      if (best !== undefined && detection < best.rates.detection - RATE_TIE) break;
+      bounded += 1;
+      if (!falseDeductionBoundBelow(policy, noise, target)) continue;
+      const rates = reproductionRates(policy, estimate, targets.fabricated_off_by_pp);
+      if (best === undefined || betterReproduction(rates, policy, best)) best = { policy, rates };
+      break;
+    }
+  }
+  const found = best as { policy: ReproductionPolicy } | undefined;
   if (found === undefined) {
-    const near = nearest as { policy: ReproductionPolicy; rate: number } | null;
+    const near = closest as { policy: ReproductionPolicy; rate: number } | null;
+    const nearest =
+      near === null
+        ? null
+        : {
+            policy: near.policy,
+            rate: jointReproductionRates(near.policy, noise, targets.fabricated_off_by_pp)
+              .false_deduction_upper,
+          };
     throw new NoFairPolicyError(
-      `no task 4.1 policy on the grid keeps the false-deduction rate below ${formatRate(targets.max_false_deduction)} within ${targets.max_expected_extra_runs} re-check runs per claim${near ? `; the lowest reached is ${formatRate(near.rate)}` : ''}`,
-      near,
+      `no task 4.1 policy on the grid keeps the false-deduction rate below ${formatRate(target)} (at ${formatRate(noise.confidence)} confidence) within ${targets.max_expected_extra_runs} re-check runs per claim${nearest ? `; the lowest reached is ${formatRate(nearest.rate)}` : ''}`,
+      nearest,
     );
   }
-  return { ...found, searched };
+  return {
+    policy: found.policy,
+    rates: jointReproductionRates(found.policy, noise, targets.fabricated_off_by_pp),
+    noise,
+    searched,
+    bounded,
+  };
 }
 
 function betterReproduction(
-  rates: DerivedReproduction['rates'],
+  rates: ReproductionRates,
   policy: ReproductionPolicy,
-  best: DerivedReproduction,
+  best: { policy: ReproductionPolicy; rates: ReproductionRates },
 ): boolean {
   const detection = rates.detection - best.rates.detection;
   if (Math.abs(detection) > RATE_TIE) return detection > 0;
@@ -217,24 +294,53 @@ function betterReproduction(
 /**
  * Task 3.3's re-check for measured grader noise: of every (re-check band, mean margin) on the grid
  * and every re-check size, those under which a network truly at the comparable limit loses full
- * marks less often than the target; of them the one that least often gives full marks to a
- * network truly `below_limit_pp` under the limit, ties (within 0.1 pp) going to fewer expected
- * runs at the limit, then fewer runs, a narrower band and a smaller margin.
+ * marks less often than the target (the joint upper bound over the draws); of them the one that
+ * least often gives full marks to a network truly `below_limit_pp` under the limit (at the
+ * estimates), ties (within 0.1 pp) going to fewer expected runs at the limit, then fewer runs, a
+ * narrower band and a smaller margin.
  */
 export function deriveBaselinePolicy(
   measurements: SeedNoiseMeasurements,
   comparableWithin: number,
   targets: BaselineTargets = DEFAULT_BASELINE_TARGETS,
   grid: SearchGrid = DEFAULT_GRID,
+  options: UncertaintyOptions = DEFAULT_UNCERTAINTY,
+): DerivedBaseline {
+  return searchBaselinePolicy(
+    noiseUncertainty(measurements, options),
+    comparableWithin,
+    targets,
+    grid,
+  );
+}
+
+/** The grid search behind deriveBaselinePolicy, for a given noise uncertainty. */
+export function searchBaselinePolicy(
+  noise: NoiseUncertainty,
+  comparableWithin: number,
+  targets: BaselineTargets = DEFAULT_BASELINE_TARGETS,
+  grid: SearchGrid = DEFAULT_GRID,
 ): DerivedBaseline {
   checkGrid(grid);
-  const model = noiseModel(measurements);
-  const sigmaGrader = model.sigmaGrader;
-  const collapse = collapseSetting(model, grid);
+  const estimate = noiseModelOf(noise.estimate, noise);
+  const collapse = collapseSetting(noise, grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
-  let best: DerivedBaseline | undefined;
-  let nearest: { policy: BaselineRecheckPolicy; rate: number } | null = null;
+  const target = targets.max_lose_full_at_limit;
+  // As for task 4.1: with enough draws noisier than the estimates, no margin below the
+  // estimate's smallest fair one is fair over the draws.
+  const startAtEstimate = shareNoisierThanEstimate(noise) >= 1 - noise.confidence;
+  const ratesAtEstimate = (policy: BaselineRecheckPolicy) =>
+    baselineRates(
+      policy,
+      comparableWithin,
+      estimate.sigmaGrader,
+      targets.below_limit_pp,
+      estimate.firstRunCollapse,
+    );
+  let best: { policy: BaselineRecheckPolicy; rates: BaselineRates } | undefined;
+  let closest: { policy: BaselineRecheckPolicy; rate: number } | null = null;
   let searched = 0;
+  let bounded = 0;
   for (const r of steps(grid.step_pp, grid)) {
     for (const k of runChoices) {
       // Full marks come more often as the margin grows, at the limit and below it: the
@@ -242,41 +348,48 @@ export function deriveBaselinePolicy(
       for (const m of steps(0, grid)) {
         searched += 1;
         const policy = { recheck_beyond_pp: r, recheck_runs: k, mean_margin_pp: m, ...collapse };
-        const rates = baselineRates(
-          policy,
-          comparableWithin,
-          sigmaGrader,
-          targets.below_limit_pp,
-          model.firstRunCollapse,
-        );
-        if (rates.lose_full_at_limit >= targets.max_lose_full_at_limit) {
-          if (nearest === null || rates.lose_full_at_limit < nearest.rate) {
-            nearest = { policy, rate: rates.lose_full_at_limit };
-          }
-          continue;
+        const rates = ratesAtEstimate(policy);
+        if (closest === null || rates.lose_full_at_limit < closest.rate) {
+          closest = { policy, rate: rates.lose_full_at_limit };
         }
-        if (best === undefined || betterBaseline(rates, policy, best)) {
-          best = { policy, rates, sigmaGrader, searched: 0 };
-        }
+        if (startAtEstimate && rates.lose_full_at_limit >= target) continue;
+        if (best !== undefined && !betterBaseline(rates, policy, best)) break;
+        bounded += 1;
+        if (!loseFullBoundBelow(policy, comparableWithin, noise, target)) continue;
+        best = { policy, rates };
         break;
       }
     }
   }
-  const found = best as DerivedBaseline | undefined;
+  const found = best as { policy: BaselineRecheckPolicy } | undefined;
   if (found === undefined) {
-    const near = nearest as { policy: BaselineRecheckPolicy; rate: number } | null;
+    const near = closest as { policy: BaselineRecheckPolicy; rate: number } | null;
+    const nearest =
+      near === null
+        ? null
+        : {
+            policy: near.policy,
+            rate: jointBaselineRates(near.policy, comparableWithin, noise, targets.below_limit_pp)
+              .lose_full_at_limit_upper,
+          };
     throw new NoFairPolicyError(
-      `no task 3.3 re-check on the grid keeps a network at the comparable limit from losing full marks less than ${formatRate(targets.max_lose_full_at_limit)} of the time${near ? `; the lowest reached is ${formatRate(near.rate)}` : ''}`,
-      near,
+      `no task 3.3 re-check on the grid keeps a network at the comparable limit from losing full marks less than ${formatRate(target)} of the time (at ${formatRate(noise.confidence)} confidence)${nearest ? `; the lowest reached is ${formatRate(nearest.rate)}` : ''}`,
+      nearest,
     );
   }
-  return { ...found, searched };
+  return {
+    policy: found.policy,
+    rates: jointBaselineRates(found.policy, comparableWithin, noise, targets.below_limit_pp),
+    noise,
+    searched,
+    bounded,
+  };
 }
 
 function betterBaseline(
-  rates: DerivedBaseline['rates'],
+  rates: BaselineRates,
   policy: BaselineRecheckPolicy,
-  best: DerivedBaseline,
+  best: { policy: BaselineRecheckPolicy; rates: BaselineRates },
 ): boolean {
   const full = rates.full_when_below - best.rates.full_when_below;
   if (Math.abs(full) > RATE_TIE) return full < 0;

@@ -5,13 +5,21 @@
  */
 export { type HonestSeedVerdict, judgeHonestSeeds } from './audit.js';
 export {
+  boundCoverage,
+  type Coverage,
+  type CoverageCheck,
+  simulateMeasurements,
+} from './coverage.js';
+export {
   DEFAULT_BASELINE_TARGETS,
   DEFAULT_GRID,
   DEFAULT_REPRODUCTION_TARGETS,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
   measuredUnderClaim,
-  noiseModel,
+  noiseUncertainty,
+  searchBaselinePolicy,
+  searchReproductionPolicy,
 } from './derive.js';
 export { NoFairPolicyError, NoiseMeasurementsError } from './errors.js';
 export { formatRate, formatReproduced, formatSeeds } from './format.js';
@@ -29,7 +37,13 @@ export {
   type RunFigures,
 } from './judge.js';
 export { type LimitingTerm, limitingTerms } from './limits.js';
-export { COLLAPSE_SDS, noiseModelOf, parseSeedNoise, summarizeNoise } from './noise.js';
+export {
+  biasFitAt,
+  biasSpreadWhereQIs,
+  COLLAPSE_SDS,
+  parseSeedNoise,
+  summarizeNoise,
+} from './noise.js';
 export {
   binomialCdf,
   chiSquareQuantile,
@@ -51,10 +65,30 @@ export {
   baselineRates,
   claimProbabilities,
   claimProbabilitiesWithCollapse,
+  falseDeductionBoundBelow,
   fullMarksProbabilities,
   honestClaimRates,
+  jointBaselineRates,
+  jointReproductionRates,
+  loseFullBoundBelow,
   recheckProbability,
   reproductionRates,
 } from './rates.js';
-export { renderLimitingTerms, renderNoiseReport, withDerivedTolerances } from './report.js';
+export {
+  renderCoverage,
+  renderLimitingTerms,
+  renderNoiseReport,
+  withDerivedTolerances,
+} from './report.js';
 export * from './types.js';
+export {
+  allowedAbove,
+  DEFAULT_UNCERTAINTY,
+  lowerBound,
+  noiseModelOf,
+  noiseUncertaintyOf,
+  shareNoisierThanEstimate,
+  type UncertaintyOptions,
+  upperBound,
+  withTerms,
+} from './uncertainty.js';

@@ -11,7 +11,6 @@ import {
 import type {
   BiasSpread,
   NetworkSpread,
-  NoiseModel,
   NoiseSummary,
   PooledSpread,
   SeedNoiseMeasurements,
@@ -195,12 +194,48 @@ function engineSpread(
   };
 }
 
+/** The random-effects fit at τ²: the weighted mean of the dᵢ, its se, and the generalized Q. */
+export function biasFitAt(
+  differences: readonly number[],
+  variances: readonly number[],
+  tau2: number,
+): { centre: number; se: number; q: number } {
+  const w = variances.map((vi) => 1 / (vi + tau2));
+  const total = w.reduce((a, b) => a + b, 0);
+  const centre = w.reduce((a, wi, i) => a + wi * (differences[i] as number), 0) / total;
+  const q = w.reduce((a, wi, i) => a + wi * ((differences[i] as number) - centre) ** 2, 0);
+  return { centre, q, se: Math.sqrt(1 / total) };
+}
+
+/**
+ * The τ² at which the generalized Q falls to `target` (Q falls as τ² grows); 0 when it is at or
+ * below that already at τ = 0. With target χ²₀.₀₅(N − 1) this is τ²'s Q-profile upper bound; with
+ * a chi-square draw, a draw of τ² (its generalized pivotal quantity).
+ */
+export function biasSpreadWhereQIs(
+  differences: readonly number[],
+  variances: readonly number[],
+  target: number,
+): number {
+  const q = (tau2: number) => biasFitAt(differences, variances, tau2).q;
+  if (q(0) <= target) return 0;
+  let high = 1;
+  while (q(high) > target) high *= 2;
+  let low = 0;
+  for (let i = 0; i < 80; i += 1) {
+    const middle = (low + high) / 2;
+    if (q(middle) > target) low = middle;
+    else high = middle;
+  }
+  return high;
+}
+
 /**
  * The engine bias as a random effect over networks (DerSimonian–Laird's model): dᵢ, the
  * difference of network i's body means, ~ N(μ_b, vᵢ + τ²) with vᵢ its sampling variance from
- * the pooled body sds. τ's one-sided 95% upper bound is the Q-profile one: the τ² at which the
- * generalized Q statistic Σ wᵢ(dᵢ − μ̂)², wᵢ = 1/(vᵢ + τ²), falls to χ²₀.₀₅(N − 1); 0 when Q is
- * below that already at τ = 0.
+ * the pooled body sds. τ² is estimated by DerSimonian and Laird's moment estimator,
+ * (Q − (N − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ) with wᵢ = 1/vᵢ, and bounded above at 95% by the Q-profile:
+ * the τ² at which Σ wᵢ(dᵢ − μ̂)², wᵢ = 1/(vᵢ + τ²), falls to χ²₀.₀₅(N − 1).
  */
 function biasSpreadOf(
   networks: readonly NetworkSpread[],
@@ -219,31 +254,24 @@ function biasSpreadOf(
       student.body_sd ** 2 / (n.student.runs - n.student.collapsed) +
       grader.body_sd ** 2 / (n.grader.runs - n.grader.collapsed),
   );
-  const at = (tau2: number) => {
-    const w = v.map((vi) => 1 / (vi + tau2));
-    const total = w.reduce((a, b) => a + b, 0);
-    const centre = w.reduce((a, wi, i) => a + wi * (d[i] as number), 0) / total;
-    const q = w.reduce((a, wi, i) => a + wi * ((d[i] as number) - centre) ** 2, 0);
-    return { centre, q, se: Math.sqrt(1 / total) };
-  };
   const df = networks.length - 1;
-  const target = chiSquareQuantile(0.05, df);
-  const atZero = at(0);
-  let tau2 = 0;
-  if (atZero.q > target) {
-    // Q falls as τ² grows; bracket, then bisect.
-    let high = 1;
-    while (at(high).q > target) high *= 2;
-    let low = 0;
-    for (let i = 0; i < 80; i += 1) {
-      const middle = (low + high) / 2;
-      if (at(middle).q > target) low = middle;
-      else high = middle;
-    }
-    tau2 = high;
-  }
-  const upper = at(tau2);
-  return { mean: upper.centre, spread_upper: Math.sqrt(tau2), mean_se: upper.se, q: atZero.q, df };
+  const atZero = biasFitAt(d, v, 0);
+  const w = v.map((vi) => 1 / vi);
+  const sum = w.reduce((a, b) => a + b, 0);
+  const sumSquares = w.reduce((a, b) => a + b * b, 0);
+  const tau2 = Math.max(0, (atZero.q - df) / (sum - sumSquares / sum));
+  const estimate = biasFitAt(d, v, tau2);
+  const upper = biasSpreadWhereQIs(d, v, chiSquareQuantile(0.05, df));
+  return {
+    mean: estimate.centre,
+    mean_se: estimate.se,
+    spread: Math.sqrt(tau2),
+    spread_upper: Math.sqrt(upper),
+    q: atZero.q,
+    df,
+    differences: d,
+    variances: v,
+  };
 }
 
 /**
@@ -289,26 +317,5 @@ export function summarizeNoise(measurements: SeedNoiseMeasurements): NoiseSummar
     sigmaStudent: student.pooled.upper,
     sigmaGrader: grader.pooled.upper,
     biasSpread: biasSpreadOf(networks, student.pooled, grader.pooled),
-  };
-}
-
-/**
- * The noise model for a student's network the measurements did not include. Its bias is
- * βᵢ ~ N(μ̂_b, τ² + se(μ̂_b)²); a common shift of all grader runs is the same as the opposite
- * shift of the student's run, so that variance joins σ_T² exactly, and |μ̂_b| stays a fixed bias
- * of unknown sign. The grader's first run collapses at the measured rate's upper bound, by the
- * deepest measured collapse; the measurements' collapse limit is what re-checks leave out.
- */
-export function noiseModelOf(summary: NoiseSummary): NoiseModel {
-  const b = summary.biasSpread;
-  return {
-    sigmaStudent: Math.sqrt(summary.sigmaStudent ** 2 + b.spread_upper ** 2 + b.mean_se ** 2),
-    sigmaGrader: summary.sigmaGrader,
-    bias: Math.abs(b.mean),
-    firstRunCollapse:
-      summary.grader.collapsed > 0
-        ? { rate: summary.grader.collapse_rate_upper, depth: summary.grader.deepest_collapse }
-        : undefined,
-    graderCollapseLimit: summary.grader.collapse_limit,
   };
 }

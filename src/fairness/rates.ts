@@ -2,11 +2,15 @@ import { normalCdf, normalPdf, probabilityWithin, simpson } from './normal.js';
 import type {
   BaselineRates,
   BaselineRecheckPolicy,
+  JointBaselineRates,
+  JointReproductionRates,
   NoiseModel,
+  NoiseUncertainty,
   ReproductionPolicy,
   ReproductionRates,
   RunCollapse,
 } from './types.js';
+import { allowedAbove, lowerBound, noiseModelOf, upperBound } from './uncertainty.js';
 
 /** Simpson intervals per percentage point: the integrands vary on the scale of σ (≥ ~0.5 pp). */
 const INTERVALS_PER_PP = 40;
@@ -116,12 +120,7 @@ export function claimProbabilitiesWithCollapse(
   );
 }
 
-function biasSigns(noise: NoiseModel): NoiseModel[] {
-  // The engine bias's sign is not known for a student's network: take the worse of both.
-  return noise.bias === 0 ? [noise] : [noise, { ...noise, bias: -noise.bias }];
-}
-
-/** Chance an honest claim lands in the re-check band (the worse sign of the bias); closed form. */
+/** Chance an honest claim lands in the re-check band; closed form. */
 export function recheckProbability(
   policy: Pick<
     ReproductionPolicy,
@@ -133,19 +132,14 @@ export function recheckProbability(
   if (t2 <= t1) return 0;
   const u = Math.max(policy.under_claim_within_pp, t1);
   const sd = Math.sqrt(noise.sigmaStudent ** 2 + noise.sigmaGrader ** 2);
-  const mixture = firstRunMixture(noise.firstRunCollapse);
-  let worst = 0;
-  for (const model of biasSigns(noise)) {
-    let inBand = 0;
-    for (const { weight, drop } of mixture) {
-      const shift = model.bias - drop;
-      const between = (low: number, high: number) =>
-        normalCdf((high + shift) / sd) - normalCdf((low + shift) / sd);
-      inBand += weight * (between(t1, t2) + (u < t2 ? between(-t2, -u) : 0));
-    }
-    worst = Math.max(worst, inBand);
+  let inBand = 0;
+  for (const { weight, drop } of firstRunMixture(noise.firstRunCollapse)) {
+    const shift = noise.bias - drop;
+    const between = (low: number, high: number) =>
+      normalCdf((high + shift) / sd) - normalCdf((low + shift) / sd);
+    inBand += weight * (between(t1, t2) + (u < t2 ? between(-t2, -u) : 0));
   }
-  return worst;
+  return inBand;
 }
 
 /** False-deduction rate and re-check runs per honest claim, without the detection integrals. */
@@ -153,14 +147,11 @@ export function honestClaimRates(
   policy: ReproductionPolicy,
   noise: NoiseModel,
 ): Omit<ReproductionRates, 'detection'> {
-  let falseDeduction = 0;
-  let extra = 0;
-  for (const model of biasSigns(noise)) {
-    const honest = claimProbabilitiesWithCollapse(policy, model, 0);
-    falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
-    extra = Math.max(extra, honest.recheck * policy.recheck_runs);
-  }
-  return { false_deduction: clamp01(falseDeduction), expected_extra_runs: extra };
+  const honest = claimProbabilitiesWithCollapse(policy, noise, 0);
+  return {
+    false_deduction: clamp01(1 - honest.holds),
+    expected_extra_runs: honest.recheck * policy.recheck_runs,
+  };
 }
 
 /**
@@ -172,23 +163,79 @@ export function reproductionRates(
   noise: NoiseModel,
   fabricatedOffBy: number,
 ): ReproductionRates {
-  const signs = biasSigns(noise);
-  let falseDeduction = 0;
-  let extra = 0;
-  let detection = 1;
-  for (const model of signs) {
-    const honest = claimProbabilitiesWithCollapse(policy, model, 0);
-    falseDeduction = Math.max(falseDeduction, 1 - honest.holds);
-    extra = Math.max(extra, honest.recheck * policy.recheck_runs);
-    detection = Math.min(
-      detection,
-      1 - claimProbabilitiesWithCollapse(policy, model, fabricatedOffBy).holds,
-    );
-  }
+  const honest = honestClaimRates(policy, noise);
   return {
-    false_deduction: clamp01(falseDeduction),
-    detection: clamp01(detection),
-    expected_extra_runs: extra,
+    ...honest,
+    detection: clamp01(1 - claimProbabilitiesWithCollapse(policy, noise, fabricatedOffBy).holds),
+  };
+}
+
+const drawnModels = new WeakMap<NoiseUncertainty, NoiseModel[]>();
+
+/**
+ * The draws' noise models, built once per uncertainty, noisiest first: a bound that fails
+ * fails on those, and boundStaysBelow stops early.
+ */
+function modelsOfDraws(noise: NoiseUncertainty): NoiseModel[] {
+  let models = drawnModels.get(noise);
+  if (models === undefined) {
+    const variance = (m: NoiseModel) => m.sigmaStudent ** 2 + m.sigmaGrader ** 2;
+    models = noise.draws
+      .map((terms) => noiseModelOf(terms, noise))
+      .sort((a, b) => variance(b) - variance(a));
+    drawnModels.set(noise, models);
+  }
+  return models;
+}
+
+/**
+ * Whether a rate's upper bound over the draws stays below `target`: counts the draws at or
+ * above it and stops as soon as more than the bound allows are.
+ */
+function boundStaysBelow(
+  noise: NoiseUncertainty,
+  target: number,
+  rateOf: (model: NoiseModel) => number,
+): boolean {
+  const models = modelsOfDraws(noise);
+  let allowed = allowedAbove(models.length, noise.confidence);
+  for (const model of models) {
+    if (rateOf(model) >= target) {
+      allowed -= 1;
+      if (allowed < 0) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether task 4.1's false-deduction rate's joint upper bound is below `target`. */
+export function falseDeductionBoundBelow(
+  policy: ReproductionPolicy,
+  noise: NoiseUncertainty,
+  target: number,
+): boolean {
+  return boundStaysBelow(
+    noise,
+    target,
+    (model) => 1 - claimProbabilitiesWithCollapse(policy, model, 0).holds,
+  );
+}
+
+/** reproductionRates at the estimates, with the false-deduction and detection joint bounds. */
+export function jointReproductionRates(
+  policy: ReproductionPolicy,
+  noise: NoiseUncertainty,
+  fabricatedOffBy: number,
+): JointReproductionRates {
+  const models = modelsOfDraws(noise);
+  const falseDeductions = models.map((m) => honestClaimRates(policy, m).false_deduction);
+  const detections = models.map(
+    (m) => 1 - claimProbabilitiesWithCollapse(policy, m, fabricatedOffBy).holds,
+  );
+  return {
+    ...reproductionRates(policy, noiseModelOf(noise.estimate, noise), fabricatedOffBy),
+    false_deduction_upper: clamp01(upperBound(falseDeductions, noise.confidence)),
+    detection_lower: clamp01(lowerBound(detections, noise.confidence)),
   };
 }
 
@@ -266,5 +313,50 @@ export function baselineRates(
     lose_full_at_limit: clamp01(1 - atLimit.full),
     full_when_below: clamp01(below.full),
     expected_extra_runs_at_limit: atLimit.recheck * policy.recheck_runs,
+  };
+}
+
+/** Whether task 3.3's chance of losing full marks at the limit has its joint bound below `target`. */
+export function loseFullBoundBelow(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  noise: NoiseUncertainty,
+  target: number,
+): boolean {
+  return boundStaysBelow(
+    noise,
+    target,
+    (model) =>
+      1 -
+      fullMarksWithCollapse(
+        policy,
+        comparable,
+        model.sigmaGrader,
+        comparable,
+        model.firstRunCollapse,
+      ).full,
+  );
+}
+
+/** baselineRates at the estimates, with both rates' joint upper bounds over the draws. */
+export function jointBaselineRates(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  noise: NoiseUncertainty,
+  belowLimit: number,
+): JointBaselineRates {
+  const ratesOf = (model: NoiseModel) =>
+    baselineRates(policy, comparable, model.sigmaGrader, belowLimit, model.firstRunCollapse);
+  const drawn = modelsOfDraws(noise).map(ratesOf);
+  return {
+    ...ratesOf(noiseModelOf(noise.estimate, noise)),
+    lose_full_at_limit_upper: upperBound(
+      drawn.map((r) => r.lose_full_at_limit),
+      noise.confidence,
+    ),
+    full_when_below_upper: upperBound(
+      drawn.map((r) => r.full_when_below),
+      noise.confidence,
+    ),
   };
 }

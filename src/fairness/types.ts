@@ -90,15 +90,20 @@ export interface PooledSpread {
  * βᵢ ~ N(μ_b, τ²), estimated from the body means' differences dᵢ with their sampling variances.
  */
 export interface BiasSpread {
-  /** μ_b: the inverse-variance weighted mean of the dᵢ (at τ = the upper bound). */
+  /** μ_b: the inverse-variance weighted mean of the dᵢ, at τ = its estimate. */
   mean: number;
-  /** One-sided 95% upper bound on τ (Q-profile); 0 when the dᵢ vary no more than sampling does. */
-  spread_upper: number;
   /** Standard error of μ_b at that τ. */
   mean_se: number;
+  /** τ's estimate (DerSimonian–Laird's moment estimator); 0 when Q ≤ its df. */
+  spread: number;
+  /** One-sided 95% upper bound on τ (Q-profile); 0 when the dᵢ vary no more than sampling does. */
+  spread_upper: number;
   /** Cochran's Q at τ = 0 and its degrees of freedom (networks − 1). */
   q: number;
   df: number;
+  /** The dᵢ and their sampling variances vᵢ, network by network: what τ and μ_b are fitted to. */
+  differences: number[];
+  variances: number[];
 }
 
 /** What the policies are derived from. */
@@ -113,7 +118,7 @@ export interface NoiseSummary {
   biasSpread: BiasSpread;
 }
 
-/** A grader run that collapses: how often (upper bound) and how far (the deepest measured). */
+/** A grader run that collapses: how often, and how far (the deepest measured). */
 export interface RunCollapse {
   rate: number;
   depth: number;
@@ -124,15 +129,41 @@ export interface NoiseModel {
   /** The spread of a student's run around the grader's mean for the same network, bias included. */
   sigmaStudent: number;
   sigmaGrader: number;
-  /** A fixed engine bias; the rates take the worse of its two signs. */
+  /** The engine bias common to networks: the grader's mean minus the student's, signed. */
   bias: number;
   /** The grader's first run collapses this often and this far; absent: never. */
   firstRunCollapse?: RunCollapse;
+}
+
+/** The noise terms the measurements estimate, each on its own (percentage points). */
+export interface NoiseTerms {
+  /** σ_T and σ_G: the engines' body sds. */
+  studentSd: number;
+  graderSd: number;
+  /** τ: how far one network's engine bias strays from the common one. */
+  biasSpread: number;
+  /** μ_b, signed (grader − student). */
+  bias: number;
+  /** How often a grader run collapses. */
+  collapseRate: number;
+}
+
+/**
+ * What the measurements say about the noise: the estimates, and noise terms drawn from what the
+ * measurements allow (one generalized pivotal quantity per term), each draw a plausible truth.
+ * A rate's joint bound at `confidence` is its quantile over the draws.
+ */
+export interface NoiseUncertainty {
+  estimate: NoiseTerms;
+  draws: NoiseTerms[];
+  confidence: number;
+  /** What no draw varies: the deepest measured collapse, and the collapse limit. */
+  collapseDepth: number;
   /**
    * How far below its network's median a grader run has to fall to count as collapsed (the
-   * measurements' rule); the policies' re-checks leave such runs out. Absent: none are.
+   * measurements' rule); the derived re-checks leave such runs out. Absent: none are.
    */
-  graderCollapseLimit?: number;
+  collapseLimit?: number;
 }
 
 /**
@@ -177,12 +208,20 @@ export interface BaselineRecheckPolicy {
 
 /** How good a 4.1 policy is under a noise model. */
 export interface ReproductionRates {
-  /** Chance an honest claim fails (the worse sign of the engine bias). */
+  /** Chance an honest claim fails. */
   false_deduction: number;
-  /** Chance a claim off by the fabrication offset fails (the worse of ±offset and ±bias). */
+  /** Chance a claim the fabrication offset above the student's run fails. */
   detection: number;
-  /** Re-check runs per honest claim, on average (the worse sign of the bias). */
+  /** Re-check runs per honest claim, on average. */
   expected_extra_runs: number;
+}
+
+/** ReproductionRates at the estimates, with the joint bounds that matter over the draws. */
+export interface JointReproductionRates extends ReproductionRates {
+  /** The false-deduction rate's one-sided upper bound at the uncertainty's confidence. */
+  false_deduction_upper: number;
+  /** The detection rate's one-sided lower bound at the same confidence. */
+  detection_lower: number;
 }
 
 /** How good a 3.3 re-check policy is under σ_G. */
@@ -193,6 +232,14 @@ export interface BaselineRates {
   full_when_below: number;
   /** Re-check runs for a network at the limit, on average. */
   expected_extra_runs_at_limit: number;
+}
+
+/** BaselineRates at the estimates, with their joint bounds over the draws. */
+export interface JointBaselineRates extends BaselineRates {
+  /** lose_full_at_limit's one-sided upper bound at the uncertainty's confidence. */
+  lose_full_at_limit_upper: number;
+  /** full_when_below's one-sided upper bound at the same confidence. */
+  full_when_below_upper: number;
 }
 
 /** Targets and search space of deriveReproductionPolicy; the rubric stores them beside the policy. */
@@ -220,17 +267,19 @@ export interface SearchGrid {
 
 export interface DerivedReproduction {
   policy: ReproductionPolicy;
-  rates: ReproductionRates;
-  noise: NoiseModel;
-  /** Policies evaluated. */
+  rates: JointReproductionRates;
+  noise: NoiseUncertainty;
+  /** Policies whose rates were computed at the estimates, and those bounded over the draws. */
   searched: number;
+  bounded: number;
 }
 
 export interface DerivedBaseline {
   policy: BaselineRecheckPolicy;
-  rates: BaselineRates;
-  sigmaGrader: number;
+  rates: JointBaselineRates;
+  noise: NoiseUncertainty;
   searched: number;
+  bounded: number;
 }
 
 /** Task 4.1's `noise` envelope in the rubric: where its policy came from and how good it is. */
@@ -239,17 +288,21 @@ export interface ReproductionNoise {
   source: string;
   /** Their date; null until measured (the policy is then a placeholder). */
   measured: string | null;
+  /** The estimates: σ_T and σ_G (body sds), μ_b (signed) and τ. */
   sigma_student_pp: number | null;
   sigma_grader_pp: number | null;
-  /** |μ_b|, the engine bias common to networks. */
   engine_bias_pp: number | null;
-  /** τ's upper bound: how far one network's bias strays from the common one. */
   engine_bias_spread_pp: number | null;
-  /** The grader's collapsed runs: rate (upper bound) and deepest drop. */
+  /** The grader's collapsed runs: rate (measured) and deepest drop. */
   grader_collapse_rate: number | null;
   grader_collapse_depth_pp: number | null;
+  /** The joint bounds' confidence. */
+  confidence: number | null;
+  /** At the estimates, and the bound the target is held to. */
   false_deduction_rate: number | null;
+  false_deduction_upper: number | null;
   detection_rate: number | null;
+  detection_lower: number | null;
   expected_extra_runs: number | null;
   targets: ReproductionTargets;
   grid: SearchGrid;
@@ -260,8 +313,11 @@ export interface BaselineNoise {
   source: string;
   measured: string | null;
   sigma_grader_pp: number | null;
+  confidence: number | null;
   lose_full_at_limit_rate: number | null;
+  lose_full_at_limit_upper: number | null;
   full_when_below_rate: number | null;
+  full_when_below_upper: number | null;
   expected_extra_runs_at_limit: number | null;
   targets: BaselineTargets;
   grid: SearchGrid;

@@ -8,7 +8,6 @@ import {
   judgeHonestSeeds,
   parseSeedNoise,
   type ReproductionNoise,
-  summarizeNoise,
 } from '../../src/fairness/index.js';
 import { DEFAULT_RUBRIC } from '../../src/rubric/index.js';
 
@@ -32,18 +31,22 @@ describe.skipIf(!measured)(
       const noise = t.noise as ReproductionNoise;
       // Act
       const derived = deriveReproductionPolicy(measurements(), noise.targets, noise.grid);
-      const summary = summarizeNoise(measurements());
+      const estimate = derived.noise.estimate;
       // Assess
       expect(t.reproduction).toEqual(derived.policy);
       expect(noise.measured).toBe(measurements().measured);
-      expect(noise.sigma_student_pp).toBeCloseTo(summary.sigmaStudent, 3);
-      expect(noise.sigma_grader_pp).toBeCloseTo(summary.sigmaGrader, 3);
-      expect(noise.engine_bias_pp).toBeCloseTo(Math.abs(summary.biasSpread.mean), 3);
-      expect(noise.engine_bias_spread_pp).toBeCloseTo(summary.biasSpread.spread_upper, 3);
-      expect(noise.grader_collapse_rate).toBeCloseTo(summary.grader.collapse_rate_upper, 5);
-      expect(noise.grader_collapse_depth_pp).toBeCloseTo(summary.grader.deepest_collapse, 3);
+      expect(noise.sigma_student_pp).toBeCloseTo(estimate.studentSd, 3);
+      expect(noise.sigma_grader_pp).toBeCloseTo(estimate.graderSd, 3);
+      expect(noise.engine_bias_pp).toBeCloseTo(estimate.bias, 3);
+      expect(noise.engine_bias_spread_pp).toBeCloseTo(estimate.biasSpread, 3);
+      expect(noise.grader_collapse_rate).toBeCloseTo(estimate.collapseRate, 5);
+      expect(noise.grader_collapse_depth_pp).toBeCloseTo(derived.noise.collapseDepth, 3);
+      expect(noise.confidence).toBe(derived.noise.confidence);
       expect(noise.false_deduction_rate).toBeCloseTo(derived.rates.false_deduction, 5);
+      expect(noise.false_deduction_upper).toBeCloseTo(derived.rates.false_deduction_upper, 5);
       expect(noise.detection_rate).toBeCloseTo(derived.rates.detection, 5);
+      expect(noise.detection_lower).toBeCloseTo(derived.rates.detection_lower, 5);
+      expect(noise.false_deduction_upper).toBeLessThan(noise.targets.max_false_deduction);
     });
 
     it("task 3.3's re-check is what deriveBaselinePolicy gives", () => {
@@ -60,6 +63,8 @@ describe.skipIf(!measured)(
       // Assess
       expect(t.recheck).toEqual(derived.policy);
       expect(noise.lose_full_at_limit_rate).toBeCloseTo(derived.rates.lose_full_at_limit, 5);
+      expect(noise.lose_full_at_limit_upper).toBeCloseTo(derived.rates.lose_full_at_limit_upper, 5);
+      expect(noise.lose_full_at_limit_upper).toBeLessThan(noise.targets.max_lose_full_at_limit);
     });
 
     it('no honest seed in the measurements would lose a point under the rubric', () => {

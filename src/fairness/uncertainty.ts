@@ -1,0 +1,172 @@
+import { createRng, type Rng } from '../train/rng.js';
+import { biasFitAt, biasSpreadWhereQIs } from './noise.js';
+import type { NoiseModel, NoiseSummary, NoiseTerms, NoiseUncertainty } from './types.js';
+
+/** How many plausible truths to draw, from which seed, and the bounds' confidence. */
+export interface UncertaintyOptions {
+  draws: number;
+  seed: number;
+  confidence: number;
+}
+
+/**
+ * 2,000 draws put a 95% bound within about ±0.5 percentile of where infinitely many would; the
+ * seed makes the derivation the same every time it runs.
+ */
+export const DEFAULT_UNCERTAINTY: UncertaintyOptions = { draws: 2000, seed: 1, confidence: 0.95 };
+
+const TWO_POW_32 = 4_294_967_296;
+
+/** Draws from the distributions the pivotal quantities need, on one seeded generator. */
+export function sampler(rng: Rng) {
+  // Never 0 or 1, so logarithms stay finite.
+  const uniform = () => (rng.nextUint32() + 0.5) / TWO_POW_32;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  // Marsaglia and Tsang's method; shapes below 1 boosted by U^(1/a).
+  const gamma = (shape: number): number => {
+    if (shape < 1) return gamma(shape + 1) * uniform() ** (1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      if (Math.log(uniform()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+    }
+  };
+  return {
+    normal,
+    chiSquare: (df: number) => 2 * gamma(df / 2),
+    beta: (a: number, b: number) => {
+      const x = gamma(a);
+      return x / (x + gamma(b));
+    },
+  };
+}
+
+/**
+ * The measurements' estimates and `draws` plausible truths. Each noise term is drawn from its
+ * generalized pivotal quantity (Weerahandi; Hannig's fiducial distributions), independently,
+ * since the terms come from independent parts of the measurements:
+ * - a pooled sd with ν df: σ² = ν·s² / χ²(ν);
+ * - τ²: the τ² at which the generalized Q falls to a χ²(N − 1) draw (the Q-profile's pivot);
+ * - μ_b given τ²: μ̂(τ²) − Z·se(τ²);
+ * - the collapse rate from x of n runs: Beta(x + ½, n − x + ½) (Jeffreys).
+ * A rate's 95th percentile over the draws is one bound for all the terms at once, where bounding
+ * each term at 95% and stacking them holds far more often than 95% and costs detection.
+ */
+export function noiseUncertaintyOf(
+  summary: NoiseSummary,
+  options: UncertaintyOptions = DEFAULT_UNCERTAINTY,
+): NoiseUncertainty {
+  if (!Number.isInteger(options.draws) || options.draws < 1) {
+    throw new RangeError(`draws must be a positive integer, not ${options.draws}`);
+  }
+  if (!(options.confidence > 0 && options.confidence < 1)) {
+    throw new RangeError(`confidence lies strictly between 0 and 1, not ${options.confidence}`);
+  }
+  const { student, grader, biasSpread } = summary;
+  const { differences: d, variances: v } = biasSpread;
+  const draw = sampler(createRng(options.seed));
+  const draws: NoiseTerms[] = [];
+  for (let i = 0; i < options.draws; i += 1) {
+    const studentVariance = (student.df * student.body_sd ** 2) / draw.chiSquare(student.df);
+    const graderVariance = (grader.df * grader.body_sd ** 2) / draw.chiSquare(grader.df);
+    const tau2 = biasSpreadWhereQIs(d, v, draw.chiSquare(biasSpread.df));
+    const fit = biasFitAt(d, v, tau2);
+    draws.push({
+      studentSd: Math.sqrt(studentVariance),
+      graderSd: Math.sqrt(graderVariance),
+      biasSpread: Math.sqrt(tau2),
+      bias: fit.centre - draw.normal() * fit.se,
+      collapseRate: draw.beta(grader.collapsed + 0.5, grader.runs - grader.collapsed + 0.5),
+    });
+  }
+  return {
+    estimate: {
+      studentSd: student.body_sd,
+      graderSd: grader.body_sd,
+      biasSpread: biasSpread.spread,
+      bias: biasSpread.mean,
+      collapseRate: grader.collapsed / grader.runs,
+    },
+    draws,
+    confidence: options.confidence,
+    collapseDepth: grader.deepest_collapse,
+    collapseLimit: grader.collapse_limit,
+  };
+}
+
+/**
+ * The noise model for noise terms. A student's network was not measured, so its bias is
+ * βᵢ ~ N(μ_b, τ²); a shift of every grader run is the same as the opposite shift of the
+ * student's run, so τ² joins σ_T² exactly. No collapse without a measured one (no depth).
+ */
+export function noiseModelOf(terms: NoiseTerms, uncertainty: NoiseUncertainty): NoiseModel {
+  return {
+    sigmaStudent: Math.sqrt(terms.studentSd ** 2 + terms.biasSpread ** 2),
+    sigmaGrader: terms.graderSd,
+    bias: terms.bias,
+    firstRunCollapse:
+      terms.collapseRate > 0 && uncertainty.collapseDepth > 0
+        ? { rate: terms.collapseRate, depth: uncertainty.collapseDepth }
+        : undefined,
+  };
+}
+
+/** The uncertainty with every term, the estimate's and each draw's, changed by `change`. */
+export function withTerms(
+  uncertainty: NoiseUncertainty,
+  change: (terms: NoiseTerms) => NoiseTerms,
+): NoiseUncertainty {
+  return {
+    ...uncertainty,
+    estimate: change(uncertainty.estimate),
+    draws: uncertainty.draws.map(change),
+  };
+}
+
+/**
+ * How many of the draws may exceed a bound that holds at `confidence`: the bound is the
+ * ⌈confidence·n⌉-th smallest value.
+ */
+export function allowedAbove(n: number, confidence: number): number {
+  return n - Math.ceil(confidence * n - 1e-9);
+}
+
+/** The one-sided upper bound at `confidence` of values drawn over the uncertainty. */
+export function upperBound(values: readonly number[], confidence: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length - 1 - allowedAbove(sorted.length, confidence)] as number;
+}
+
+/** The one-sided lower bound at `confidence`: the mirror of upperBound. */
+export function lowerBound(values: readonly number[], confidence: number): number {
+  return -upperBound(
+    values.map((x) => -x),
+    confidence,
+  );
+}
+
+/**
+ * The share of draws at least as noisy as the estimate in every term that raises a false
+ * deduction (σ_T,eff, σ_G and the collapse rate up, the bias down). When it is at least
+ * 1 − confidence, any such rate's upper bound is at least its value at the estimate, so the
+ * searches may start from the estimate's fair tolerance.
+ */
+export function shareNoisierThanEstimate(uncertainty: NoiseUncertainty): number {
+  const e = uncertainty.estimate;
+  const eff = (t: NoiseTerms) => t.studentSd ** 2 + t.biasSpread ** 2;
+  const noisier = uncertainty.draws.filter(
+    (t) =>
+      eff(t) >= eff(e) &&
+      t.graderSd >= e.graderSd &&
+      t.collapseRate >= e.collapseRate &&
+      t.bias <= e.bias,
+  ).length;
+  return noisier / uncertainty.draws.length;
+}
