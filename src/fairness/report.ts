@@ -12,11 +12,13 @@ import type {
   ReproductionNoise,
   SeedNoiseMeasurements,
 } from './types.js';
-import { noiseModelOf } from './uncertainty.js';
+import { noiseModelOf, shareNoisierThanEstimate } from './uncertainty.js';
 
 const pp = (x: number) => x.toFixed(2);
 /** A confidence as people write it: 0.95 → "95%". */
 const percent = (x: number) => `${Number((x * 100).toFixed(2))}%`;
+/** An upper bound held to a target: three decimals, so 0.9995% does not read as 1.00%. */
+const bound = (x: number) => `${(x * 100).toFixed(3)}%`;
 
 /** A rubric task as the rubric file holds it: only the fields this module rewrites are typed. */
 interface TaskJson {
@@ -147,7 +149,9 @@ export function renderNoiseReport(input: {
       `A run more than ${pp(s.student.collapse_limit)} pp (${e.student.name}) or ${pp(s.grader.collapse_limit)} pp (${e.grader.name}) below its network's median counts as collapsed (3 pooled body sds, re-pooled until no more runs fall out): ` +
       `${s.student.collapsed} of ${s.student.runs} ${e.student.name} runs, ${s.grader.collapsed} of ${s.grader.runs} ${e.grader.name} runs (95% upper bound on the rate ${formatRate(s.grader.collapse_rate_upper)}; deepest ${pp(s.grader.deepest_collapse)} pp below its body mean). ` +
       `Engine bias over networks: μ_b = ${signed(bias.mean)} pp (se ${pp(bias.mean_se)}), spread τ = ${pp(bias.spread)} pp (95% upper bound ${pp(bias.spread_upper)}; Q = ${bias.q.toFixed(2)} on ${bias.df} df). ` +
-      `The 95% upper bounds are each term's own; the rates below are bounded jointly over ${'error' in input.reproduction ? 'the' : input.reproduction.noise.draws.length} draws of all the terms at once.`,
+      ('error' in input.reproduction
+        ? "The 95% upper bounds are each term's own."
+        : `The 95% upper bounds are each term's own; the rates below are bounded jointly over ${input.reproduction.noise.draws.length} draws of all the terms at once, ${formatRate(shareNoisierThanEstimate(input.reproduction.noise))} of them noisier than the estimates in every term.`),
     '',
   );
   const r = input.reproduction;
@@ -166,7 +170,7 @@ export function renderNoiseReport(input: {
       `| mean within | ${pp(p.mean_within_pp)} pp | |`,
       collapseRow(p.collapse_below_median_pp),
       `| a claim below the run holds down to | ${pp(p.under_claim_within_pp)} pp below | |`,
-      `| false deductions (honest claims; target < ${formatRate(input.targets.maxFalseDeduction)} at the bound) | ${formatRate(r.rates.false_deduction)} | at most ${formatRate(r.rates.false_deduction_upper)} |`,
+      `| false deductions (honest claims; target < ${formatRate(input.targets.maxFalseDeduction)} at the bound) | ${formatRate(r.rates.false_deduction)} | at most ${bound(r.rates.false_deduction_upper)} |`,
       `| detection of a claim ${input.targets.fabricatedOffBy} pp above the student's run | ${formatRate(r.rates.detection)} | at least ${formatRate(r.rates.detection_lower)} |`,
       `| detection of a claim ${2 * input.targets.fabricatedOffBy} pp above | ${formatRate(reproductionRates(p, estimate, 2 * input.targets.fabricatedOffBy).detection)} | |`,
       `| re-check runs per honest claim | ${r.rates.expected_extra_runs.toFixed(3)} | |`,
@@ -186,7 +190,7 @@ export function renderNoiseReport(input: {
       `| re-check runs | ${p.recheck_runs} | |`,
       `| extra room for the mean | ${pp(p.mean_margin_pp)} pp | |`,
       collapseRow(p.collapse_below_median_pp),
-      `| a network exactly at the limit loses full marks | ${formatRate(b.rates.lose_full_at_limit)} | at most ${formatRate(b.rates.lose_full_at_limit_upper)} |`,
+      `| a network exactly at the limit loses full marks | ${formatRate(b.rates.lose_full_at_limit)} | at most ${bound(b.rates.lose_full_at_limit_upper)} |`,
       `| a network ${input.targets.belowLimit} pp below the limit gets full marks | ${formatRate(b.rates.full_when_below)} | at most ${formatRate(b.rates.full_when_below_upper)} |`,
       `| re-check runs for a network at the limit | ${b.rates.expected_extra_runs_at_limit.toFixed(3)} | |`,
     );
@@ -215,7 +219,7 @@ export function renderLimitingTerms(
     ...terms.map((t) =>
       t.rates === null
         ? `| ${t.change} | no fair policy | | | |`
-        : `| ${t.change} | ${formatRate(t.rates.detection)} | ${formatRate(t.rates.detection_lower)} | ${formatRate(t.rates.false_deduction_upper)} | ${t.rates.expected_extra_runs.toFixed(2)} |`,
+        : `| ${t.change} | ${formatRate(t.rates.detection)} | ${formatRate(t.rates.detection_lower)} | ${bound(t.rates.false_deduction_upper)} | ${t.rates.expected_extra_runs.toFixed(2)} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;
