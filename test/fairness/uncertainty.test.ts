@@ -3,9 +3,12 @@ import {
   allowedAbove,
   boundCoverage,
   chiSquareQuantile,
+  jointBaselineRates,
+  jointReproductionRates,
   lowerBound,
   type NoiseTerms,
   noiseUncertaintyOf,
+  type ReproductionPolicy,
   rateUpperBound,
   shareNoisierThanEstimate,
   simulateMeasurements,
@@ -128,5 +131,58 @@ describe("the joint bound's coverage", () => {
     expect(reproduction.bounded / reproduction.measurements).toBeGreaterThanOrEqual(0.9);
     expect(baseline.bounded / baseline.measurements).toBeGreaterThanOrEqual(0.9);
     expect(reproduction.estimated / reproduction.measurements).toBeLessThan(0.75);
+  });
+});
+
+describe("the searches' shortcut", () => {
+  it('no policy on the grid is fair over the draws but not at the estimates, so starting there loses nothing', () => {
+    // Prepare: the searches start each band at its smallest tolerance fair at the estimates;
+    // that is sound when a rate's bound is never below its value at the estimates.
+    const noise = noiseUncertaintyOf(
+      summarizeNoise(simulateMeasurements(TRUTH, COLLAPSE_DEPTH, RUNS, 11)),
+      { draws: 400, seed: 5, confidence: 0.95 },
+    );
+    const policies: ReproductionPolicy[] = [];
+    for (const t1 of [1, 2.5, 4, 6]) {
+      for (const t2 of [t1, t1 + 2, t1 + 8]) {
+        for (const t3 of [1.5, 3, 4.5]) {
+          for (const k of [2, 4]) {
+            policies.push({
+              pass_within_pp: t1,
+              recheck_within_pp: t2,
+              recheck_runs: k,
+              mean_within_pp: t3,
+              under_claim_within_pp: 20,
+              collapse_below_median_pp: 4.5,
+            });
+          }
+        }
+      }
+    }
+    // Act
+    const below = policies.filter((p) => {
+      const rates = jointReproductionRates(p, noise, 5);
+      return rates.false_deduction_upper < rates.false_deduction;
+    });
+    const baselineBelow = [2, 6, 10].flatMap((r) =>
+      [0, 1.5, 3].filter((m) => {
+        const rates = jointBaselineRates(
+          {
+            recheck_beyond_pp: r,
+            recheck_runs: 3,
+            mean_margin_pp: m,
+            collapse_below_median_pp: 4.5,
+          },
+          2,
+          noise,
+          5,
+        );
+        return rates.lose_full_at_limit_upper < rates.lose_full_at_limit;
+      }),
+    );
+    // Assess
+    expect(shareNoisierThanEstimate(noise)).toBeGreaterThanOrEqual(0.05);
+    expect(below).toEqual([]);
+    expect(baselineBelow).toEqual([]);
   });
 });
