@@ -181,10 +181,10 @@ export function searchReproductionPolicy(
   const addBand = (base: BandCandidate['base'], means: number[]) => {
     // A claim holds more often, honest or not, as mean_within_pp grows: bisect for the smallest
     // fair at the estimates; the largest tells whether any is.
-    const last = means[means.length - 1] as number;
-    if (!fairAtEstimate({ ...base, mean_within_pp: last })) return;
     let low = 0;
     let high = means.length - 1;
+    const last = means[high] as number;
+    if (!fairAtEstimate({ ...base, mean_within_pp: last }) && startAtEstimate) return;
     if (startAtEstimate) {
       while (low < high) {
         const middle = Math.floor((low + high) / 2);
