@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedAbove,
+  binomialCdf,
   boundCoverage,
   chiSquareQuantile,
   jointBaselineRates,
@@ -28,17 +29,20 @@ const COLLAPSE_DEPTH = 8.66;
 const RUNS = [16, 16, 16, 16, 16, 16, 8, 8, 8, 8, 8, 8];
 
 describe('bounds over draws', () => {
-  it('an upper bound at 95% is the value 5% of the draws lie above', () => {
+  it("an upper bound at 95% is a draw that lies at or above the draws' 95th percentile with 95% confidence", () => {
     // Prepare
     const values = Array.from({ length: 200 }, (_, i) => i + 1);
     // Act
+    const allowed = allowedAbove(200, 0.95);
     const upper = upperBound(values, 0.95);
     const lower = lowerBound(values, 0.95);
-    // Assess
-    expect(allowedAbove(200, 0.95)).toBe(10);
-    expect(upper).toBe(190);
-    expect(values.filter((v) => v > upper)).toHaveLength(10);
-    expect(lower).toBe(11);
+    // Assess: the 196th of 200: P(at most 195 of 200 draws fall below the 95th percentile) ≥ 95%,
+    // and the 195th would not do.
+    expect(allowed).toBe(4);
+    expect(binomialCdf(195, 200, 0.95)).toBeGreaterThanOrEqual(0.95);
+    expect(binomialCdf(194, 200, 0.95)).toBeLessThan(0.95);
+    expect(upper).toBe(196);
+    expect(lower).toBe(5);
   });
 });
 
