@@ -25,10 +25,10 @@ import type {
   SeedNoiseMeasurements,
 } from './types.js';
 import {
+  boundsStartAtEstimate,
   DEFAULT_UNCERTAINTY,
   noiseModelOf,
   noiseUncertaintyOf,
-  shareNoisierThanEstimate,
   type UncertaintyOptions,
 } from './uncertainty.js';
 
@@ -146,7 +146,7 @@ interface BandCandidate {
  * The grid search behind deriveReproductionPolicy, for a given noise uncertainty and under-claim
  * limit. Bounding a policy over the draws costs thousands of rate evaluations, so the search
  * first finds, for each band, the smallest mean tolerance fair at the estimates: when enough
- * draws are noisier than the estimates in every term (shareNoisierThanEstimate), no smaller one
+ * draws are noisier than the estimates in every term (boundsStartAtEstimate), no smaller one
  * can be fair over the draws, and the detection there is the most the band can give. Bands are
  * then bounded best first, and the search stops when no band left can beat the best found.
  */
@@ -161,7 +161,7 @@ export function searchReproductionPolicy(
   const estimate = noiseModelOf(noise.estimate, noise);
   const collapse = collapseSetting(noise, grid);
   const target = targets.max_false_deduction;
-  const startAtEstimate = shareNoisierThanEstimate(noise) >= 1 - noise.confidence;
+  const startAtEstimate = boundsStartAtEstimate(noise);
   let searched = 0;
   let bounded = 0;
   // The policy with the lowest false-deduction rate at the estimates, for the error message.
@@ -328,7 +328,7 @@ export function searchBaselinePolicy(
   const target = targets.max_lose_full_at_limit;
   // As for task 4.1: with enough draws noisier than the estimates, no margin below the
   // estimate's smallest fair one is fair over the draws.
-  const startAtEstimate = shareNoisierThanEstimate(noise) >= 1 - noise.confidence;
+  const startAtEstimate = boundsStartAtEstimate(noise);
   const ratesAtEstimate = (policy: BaselineRecheckPolicy) =>
     baselineRates(
       policy,

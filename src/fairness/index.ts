@@ -83,6 +83,7 @@ export {
 export * from './types.js';
 export {
   allowedAbove,
+  boundsStartAtEstimate,
   DEFAULT_UNCERTAINTY,
   lowerBound,
   noiseModelOf,

@@ -11,9 +11,9 @@ export interface UncertaintyOptions {
 }
 
 /**
- * The derivation pushes a bound up to its target, so the draws' own sampling error decides close
- * calls: with 8,000 draws a 95% bound is the 95 ± 0.24th percentile (one sd) of the distribution
- * it estimates. The seed makes the derivation the same every time it runs.
+ * With 8,000 draws the 95th percentile's own sampling error is ±0.24 percentile (one sd), and the
+ * bound (allowedAbove) sits just above it; fewer draws would cost tolerance. The seed makes the
+ * derivation the same every time it runs.
  */
 export const DEFAULT_UNCERTAINTY: UncertaintyOptions = { draws: 8000, seed: 1, confidence: 0.95 };
 
@@ -168,21 +168,33 @@ export function lowerBound(values: readonly number[], confidence: number): numbe
   );
 }
 
+/** Whether a draw is at least as noisy as `than` in every term that raises a false deduction. */
+function isNoisier(t: NoiseTerms, than: NoiseTerms): boolean {
+  const eff = (x: NoiseTerms) => x.studentSd ** 2 + x.biasSpread ** 2;
+  return (
+    eff(t) >= eff(than) &&
+    t.graderSd >= than.graderSd &&
+    t.collapseRate >= than.collapseRate &&
+    t.bias <= than.bias
+  );
+}
+
 /**
  * The share of draws at least as noisy as the estimate in every term that raises a false
- * deduction (σ_T,eff, σ_G and the collapse rate up, the bias down). When it is at least
- * 1 − confidence, any such rate's upper bound is at least its value at the estimate, so the
- * searches may start from the estimate's fair tolerance.
+ * deduction (σ_T,eff, σ_G and the collapse rate up, the bias down).
  */
 export function shareNoisierThanEstimate(uncertainty: NoiseUncertainty): number {
   const e = uncertainty.estimate;
-  const eff = (t: NoiseTerms) => t.studentSd ** 2 + t.biasSpread ** 2;
-  const noisier = uncertainty.draws.filter(
-    (t) =>
-      eff(t) >= eff(e) &&
-      t.graderSd >= e.graderSd &&
-      t.collapseRate >= e.collapseRate &&
-      t.bias <= e.bias,
-  ).length;
-  return noisier / uncertainty.draws.length;
+  return uncertainty.draws.filter((t) => isNoisier(t, e)).length / uncertainty.draws.length;
+}
+
+/**
+ * Whether every bound is at least its value at the estimates, for any rate that grows with each
+ * noise term: true when more draws are noisier than the estimates in every term than a bound
+ * lets lie above it. The searches may then start from the estimates' fair tolerance.
+ */
+export function boundsStartAtEstimate(uncertainty: NoiseUncertainty): boolean {
+  const n = uncertainty.draws.length;
+  const noisier = Math.round(shareNoisierThanEstimate(uncertainty) * n);
+  return noisier > allowedAbove(n, uncertainty.confidence);
 }
