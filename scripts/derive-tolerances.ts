@@ -168,7 +168,8 @@ async function main(): Promise<number> {
       baseline: baseline.policy,
       comparableWithin: comparable,
       measurements: times,
-      draws: 500,
+      // The derivation's own procedure, draws and all.
+      draws: noise.draws.length,
       confidence: noise.confidence,
       seed: 1000,
     });

@@ -1,18 +1,15 @@
 import { createRng } from '../train/rng.js';
 import { summarizeNoise } from './noise.js';
-import {
-  baselineRates,
-  jointBaselineRates,
-  jointReproductionRates,
-  reproductionRates,
-} from './rates.js';
+import { boundOverDraws, honestClaimRates, loseFullAtLimit } from './rates.js';
 import type {
   BaselineRecheckPolicy,
+  NoiseModel,
   NoiseTerms,
+  NoiseUncertainty,
   ReproductionPolicy,
   SeedNoiseMeasurements,
 } from './types.js';
-import { noiseModelOf, noiseUncertaintyOf, sampler } from './uncertainty.js';
+import { estimateModelOf, noiseModelOf, noiseUncertaintyOf, sampler } from './uncertainty.js';
 
 const SIMULATION_STREAM = 7;
 
@@ -94,47 +91,36 @@ export function boundCoverage(check: CoverageCheck): {
   reproduction: Coverage;
   baseline: Coverage;
 } {
-  const options = { draws: check.draws, confidence: check.confidence };
-  const truthModel = noiseModelOf(check.truth, {
-    estimate: check.truth,
-    draws: [],
-    confidence: check.confidence,
-    collapseDepth: check.collapseDepth,
-  });
-  const trueFalseDeduction = reproductionRates(check.reproduction, truthModel, 0).false_deduction;
-  const trueLoseFull = baselineRates(
-    check.baseline,
-    check.comparableWithin,
-    truthModel.sigmaGrader,
-    0,
-    truthModel.firstRunCollapse,
-  ).lose_full_at_limit;
+  const truth = noiseModelOf(check.truth, check.collapseDepth);
+  const falseDeduction = (m: NoiseModel) => honestClaimRates(check.reproduction, m).false_deduction;
+  const loseFull = (m: NoiseModel) => loseFullAtLimit(check.baseline, check.comparableWithin, m);
   const reproduction: Coverage = {
-    trueRate: trueFalseDeduction,
+    trueRate: falseDeduction(truth),
     bounded: 0,
     estimated: 0,
-    measurements: 0,
+    measurements: check.measurements,
   };
-  const baseline: Coverage = { trueRate: trueLoseFull, bounded: 0, estimated: 0, measurements: 0 };
+  const baseline: Coverage = {
+    trueRate: loseFull(truth),
+    bounded: 0,
+    estimated: 0,
+    measurements: check.measurements,
+  };
+  // Each measurement is bounded as the derivation bounds it, but only the two rates judged.
+  const count = (coverage: Coverage, noise: NoiseUncertainty, rateOf: typeof falseDeduction) => {
+    if (boundOverDraws(noise, rateOf) >= coverage.trueRate) coverage.bounded += 1;
+    if (rateOf(estimateModelOf(noise)) >= coverage.trueRate) coverage.estimated += 1;
+  };
   for (let i = 0; i < check.measurements; i += 1) {
-    const measured = simulateMeasurements(
-      check.truth,
-      check.collapseDepth,
-      check.runs,
-      check.seed + i,
-    );
+    const seed = check.seed + i;
+    const measured = simulateMeasurements(check.truth, check.collapseDepth, check.runs, seed);
     const noise = noiseUncertaintyOf(summarizeNoise(measured), {
-      ...options,
-      seed: check.seed + i,
+      draws: check.draws,
+      confidence: check.confidence,
+      seed,
     });
-    const r = jointReproductionRates(check.reproduction, noise, 0);
-    const b = jointBaselineRates(check.baseline, check.comparableWithin, noise, 0);
-    reproduction.measurements += 1;
-    baseline.measurements += 1;
-    if (r.false_deduction_upper >= trueFalseDeduction) reproduction.bounded += 1;
-    if (r.false_deduction >= trueFalseDeduction) reproduction.estimated += 1;
-    if (b.lose_full_at_limit_upper >= trueLoseFull) baseline.bounded += 1;
-    if (b.lose_full_at_limit >= trueLoseFull) baseline.estimated += 1;
+    count(reproduction, noise, falseDeduction);
+    count(baseline, noise, loseFull);
   }
   return { reproduction, baseline };
 }

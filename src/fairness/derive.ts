@@ -27,7 +27,7 @@ import type {
 import {
   boundsStartAtEstimate,
   DEFAULT_UNCERTAINTY,
-  noiseModelOf,
+  estimateModelOf,
   noiseUncertaintyOf,
   type UncertaintyOptions,
 } from './uncertainty.js';
@@ -158,7 +158,7 @@ export function searchReproductionPolicy(
 ): DerivedReproduction {
   checkGrid(grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
-  const estimate = noiseModelOf(noise.estimate, noise);
+  const estimate = estimateModelOf(noise);
   const collapse = collapseSetting(noise, grid);
   const target = targets.max_false_deduction;
   const startAtEstimate = boundsStartAtEstimate(noise);
@@ -183,23 +183,20 @@ export function searchReproductionPolicy(
     // fair at the estimates; the largest tells whether any is.
     let low = 0;
     let high = means.length - 1;
-    const last = means[high] as number;
-    if (!fairAtEstimate({ ...base, mean_within_pp: last }) && startAtEstimate) return;
-    if (startAtEstimate) {
-      while (low < high) {
-        const middle = Math.floor((low + high) / 2);
-        if (fairAtEstimate({ ...base, mean_within_pp: means[middle] as number })) high = middle;
-        else low = middle + 1;
-      }
+    const fairAtLargest = fairAtEstimate({ ...base, mean_within_pp: means[high] as number });
+    if (!startAtEstimate) {
+      candidates.push({ base, means, detectionAtMost: 1 });
+      return;
+    }
+    if (!fairAtLargest) return;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (fairAtEstimate({ ...base, mean_within_pp: means[middle] as number })) high = middle;
+      else low = middle + 1;
     }
     const from = means.slice(low);
-    candidates.push({
-      base,
-      means: from,
-      detectionAtMost: startAtEstimate
-        ? detectionAtEstimate({ ...base, mean_within_pp: from[0] as number })
-        : 1,
-    });
+    const detectionAtMost = detectionAtEstimate({ ...base, mean_within_pp: from[0] as number });
+    candidates.push({ base, means: from, detectionAtMost });
   };
   for (const t1 of steps(grid.step_pp, grid)) {
     // No re-check band: one run decides, and the mean's tolerance plays no part.
@@ -322,7 +319,7 @@ export function searchBaselinePolicy(
   grid: SearchGrid = DEFAULT_GRID,
 ): DerivedBaseline {
   checkGrid(grid);
-  const estimate = noiseModelOf(noise.estimate, noise);
+  const estimate = estimateModelOf(noise);
   const collapse = collapseSetting(noise, grid);
   const runChoices = [...grid.recheck_runs].sort((a, b) => a - b);
   const target = targets.max_lose_full_at_limit;

@@ -63,6 +63,7 @@ export { planRechecks, type RecheckPlan } from './plan.js';
 export { baselinePolicyOf, reproductionPolicyOf } from './policy.js';
 export {
   baselineRates,
+  boundOverDraws,
   claimProbabilities,
   claimProbabilitiesWithCollapse,
   falseDeductionBoundBelow,
@@ -70,6 +71,7 @@ export {
   honestClaimRates,
   jointBaselineRates,
   jointReproductionRates,
+  loseFullAtLimit,
   loseFullBoundBelow,
   recheckProbability,
   reproductionRates,
@@ -85,6 +87,7 @@ export {
   allowedAbove,
   boundsStartAtEstimate,
   DEFAULT_UNCERTAINTY,
+  estimateModelOf,
   lowerBound,
   noiseModelOf,
   noiseUncertaintyOf,

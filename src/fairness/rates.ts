@@ -10,7 +10,13 @@ import type {
   ReproductionRates,
   RunCollapse,
 } from './types.js';
-import { allowedAbove, lowerBound, noiseModelOf, upperBound } from './uncertainty.js';
+import {
+  allowedAbove,
+  estimateModelOf,
+  lowerBound,
+  noiseModelOf,
+  upperBound,
+} from './uncertainty.js';
 
 /** Simpson intervals per percentage point: the integrands vary on the scale of σ (≥ ~0.5 pp). */
 const INTERVALS_PER_PP = 40;
@@ -181,7 +187,7 @@ function modelsOfDraws(noise: NoiseUncertainty): NoiseModel[] {
   if (models === undefined) {
     const variance = (m: NoiseModel) => m.sigmaStudent ** 2 + m.sigmaGrader ** 2;
     models = noise.draws
-      .map((terms) => noiseModelOf(terms, noise))
+      .map((terms) => noiseModelOf(terms, noise.collapseDepth))
       .sort((a, b) => variance(b) - variance(a));
     drawnModels.set(noise, models);
   }
@@ -208,17 +214,21 @@ function boundStaysBelow(
   return true;
 }
 
+/** A rate's joint upper bound at the uncertainty's confidence: its bound over the draws. */
+export function boundOverDraws(
+  noise: NoiseUncertainty,
+  rateOf: (model: NoiseModel) => number,
+): number {
+  return upperBound(modelsOfDraws(noise).map(rateOf), noise.confidence);
+}
+
 /** Whether task 4.1's false-deduction rate's joint upper bound is below `target`. */
 export function falseDeductionBoundBelow(
   policy: ReproductionPolicy,
   noise: NoiseUncertainty,
   target: number,
 ): boolean {
-  return boundStaysBelow(
-    noise,
-    target,
-    (model) => 1 - claimProbabilitiesWithCollapse(policy, model, 0).holds,
-  );
+  return boundStaysBelow(noise, target, (model) => honestClaimRates(policy, model).false_deduction);
 }
 
 /** reproductionRates at the estimates, with the false-deduction and detection joint bounds. */
@@ -227,14 +237,15 @@ export function jointReproductionRates(
   noise: NoiseUncertainty,
   fabricatedOffBy: number,
 ): JointReproductionRates {
-  const models = modelsOfDraws(noise);
-  const falseDeductions = models.map((m) => honestClaimRates(policy, m).false_deduction);
-  const detections = models.map(
+  const detections = modelsOfDraws(noise).map(
     (m) => 1 - claimProbabilitiesWithCollapse(policy, m, fabricatedOffBy).holds,
   );
   return {
-    ...reproductionRates(policy, noiseModelOf(noise.estimate, noise), fabricatedOffBy),
-    false_deduction_upper: clamp01(upperBound(falseDeductions, noise.confidence)),
+    ...reproductionRates(policy, estimateModelOf(noise), fabricatedOffBy),
+    false_deduction_upper: boundOverDraws(
+      noise,
+      (m) => honestClaimRates(policy, m).false_deduction,
+    ),
     detection_lower: clamp01(lowerBound(detections, noise.confidence)),
   };
 }
@@ -316,6 +327,22 @@ export function baselineRates(
   };
 }
 
+/** Task 3.3: the chance a network exactly at the comparable limit loses full marks. */
+export function loseFullAtLimit(
+  policy: BaselineRecheckPolicy,
+  comparable: number,
+  model: NoiseModel,
+): number {
+  const atLimit = fullMarksWithCollapse(
+    policy,
+    comparable,
+    model.sigmaGrader,
+    comparable,
+    model.firstRunCollapse,
+  );
+  return clamp01(1 - atLimit.full);
+}
+
 /** Whether task 3.3's chance of losing full marks at the limit has its joint bound below `target`. */
 export function loseFullBoundBelow(
   policy: BaselineRecheckPolicy,
@@ -323,19 +350,7 @@ export function loseFullBoundBelow(
   noise: NoiseUncertainty,
   target: number,
 ): boolean {
-  return boundStaysBelow(
-    noise,
-    target,
-    (model) =>
-      1 -
-      fullMarksWithCollapse(
-        policy,
-        comparable,
-        model.sigmaGrader,
-        comparable,
-        model.firstRunCollapse,
-      ).full,
-  );
+  return boundStaysBelow(noise, target, (model) => loseFullAtLimit(policy, comparable, model));
 }
 
 /** baselineRates at the estimates, with both rates' joint upper bounds over the draws. */
@@ -349,7 +364,7 @@ export function jointBaselineRates(
     baselineRates(policy, comparable, model.sigmaGrader, belowLimit, model.firstRunCollapse);
   const drawn = modelsOfDraws(noise).map(ratesOf);
   return {
-    ...ratesOf(noiseModelOf(noise.estimate, noise)),
+    ...ratesOf(estimateModelOf(noise)),
     lose_full_at_limit_upper: upperBound(
       drawn.map((r) => r.lose_full_at_limit),
       noise.confidence,

@@ -12,7 +12,7 @@ import type {
   ReproductionNoise,
   SeedNoiseMeasurements,
 } from './types.js';
-import { noiseModelOf, shareNoisierThanEstimate } from './uncertainty.js';
+import { estimateModelOf, shareNoisierThanEstimate } from './uncertainty.js';
 
 const pp = (x: number) => x.toFixed(2);
 /** A confidence as people write it: 0.95 → "95%". */
@@ -160,7 +160,7 @@ export function renderNoiseReport(input: {
   } else {
     const p = r.policy;
     const level = percent(r.noise.confidence);
-    const estimate = noiseModelOf(r.noise.estimate, r.noise);
+    const estimate = estimateModelOf(r.noise);
     lines.push(
       `| task 4.1 | value | ${level} bound |`,
       '|---|--:|--:|',

@@ -104,20 +104,26 @@ export function noiseUncertaintyOf(
 }
 
 /**
- * The noise model for noise terms. A student's network was not measured, so its bias is
- * βᵢ ~ N(μ_b, τ²); a shift of every grader run is the same as the opposite shift of the
- * student's run, so τ² joins σ_T² exactly. No collapse without a measured one (no depth).
+ * The noise model for noise terms, a collapse being `collapseDepth` deep. A student's network
+ * was not measured, so its bias is βᵢ ~ N(μ_b, τ²); a shift of every grader run is the same as
+ * the opposite shift of the student's run, so τ² joins σ_T² exactly. No collapse without a
+ * measured one (no depth).
  */
-export function noiseModelOf(terms: NoiseTerms, uncertainty: NoiseUncertainty): NoiseModel {
+export function noiseModelOf(terms: NoiseTerms, collapseDepth: number): NoiseModel {
   return {
     sigmaStudent: Math.sqrt(terms.studentSd ** 2 + terms.biasSpread ** 2),
     sigmaGrader: terms.graderSd,
     bias: terms.bias,
     firstRunCollapse:
-      terms.collapseRate > 0 && uncertainty.collapseDepth > 0
-        ? { rate: terms.collapseRate, depth: uncertainty.collapseDepth }
+      terms.collapseRate > 0 && collapseDepth > 0
+        ? { rate: terms.collapseRate, depth: collapseDepth }
         : undefined,
   };
+}
+
+/** The noise model at the measurements' estimates. */
+export function estimateModelOf(uncertainty: NoiseUncertainty): NoiseModel {
+  return noiseModelOf(uncertainty.estimate, uncertainty.collapseDepth);
 }
 
 /** The uncertainty with every term, the estimate's and each draw's, changed by `change`. */
@@ -179,13 +185,16 @@ function isNoisier(t: NoiseTerms, than: NoiseTerms): boolean {
   );
 }
 
+function noisierThanEstimate(uncertainty: NoiseUncertainty): number {
+  return uncertainty.draws.filter((t) => isNoisier(t, uncertainty.estimate)).length;
+}
+
 /**
  * The share of draws at least as noisy as the estimate in every term that raises a false
  * deduction (σ_T,eff, σ_G and the collapse rate up, the bias down).
  */
 export function shareNoisierThanEstimate(uncertainty: NoiseUncertainty): number {
-  const e = uncertainty.estimate;
-  return uncertainty.draws.filter((t) => isNoisier(t, e)).length / uncertainty.draws.length;
+  return noisierThanEstimate(uncertainty) / uncertainty.draws.length;
 }
 
 /**
@@ -194,7 +203,8 @@ export function shareNoisierThanEstimate(uncertainty: NoiseUncertainty): number 
  * lets lie above it. The searches may then start from the estimates' fair tolerance.
  */
 export function boundsStartAtEstimate(uncertainty: NoiseUncertainty): boolean {
-  const n = uncertainty.draws.length;
-  const noisier = Math.round(shareNoisierThanEstimate(uncertainty) * n);
-  return noisier > allowedAbove(n, uncertainty.confidence);
+  return (
+    noisierThanEstimate(uncertainty) >
+    allowedAbove(uncertainty.draws.length, uncertainty.confidence)
+  );
 }

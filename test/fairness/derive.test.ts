@@ -5,6 +5,7 @@ import {
   DEFAULT_UNCERTAINTY,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
+  estimateModelOf,
   falseDeductionBoundBelow,
   judgeHonestSeeds,
   limitingTerms,
@@ -71,7 +72,7 @@ describe('summarizing seed noise', () => {
     const noise = noiseUncertainty(syntheticSeedNoise(), { ...DEFAULT_UNCERTAINTY, draws: 10 });
     const terms = { ...noise.estimate, biasSpread: 2, bias: -0.7 };
     // Act
-    const model = noiseModelOf(terms, noise);
+    const model = noiseModelOf(terms, noise.collapseDepth);
     // Assess: σ_T² + τ², and μ_b stays a fixed bias with its sign
     expect(model.sigmaStudent).toBeCloseTo(Math.sqrt(terms.studentSd ** 2 + 4), 10);
     expect(model.bias).toBe(-0.7);
@@ -116,9 +117,9 @@ describe('summarizing seed noise', () => {
     const clean = noiseUncertainty(measurements, { ...DEFAULT_UNCERTAINTY, draws: 10 });
     const noise = noiseUncertainty(collapsed, { ...DEFAULT_UNCERTAINTY, draws: 10 });
     const summary = summarizeNoise(collapsed);
-    const model = noiseModelOf(noise.estimate, noise);
+    const model = estimateModelOf(noise);
     // Assess
-    expect(noiseModelOf(clean.estimate, clean).firstRunCollapse).toBeUndefined();
+    expect(estimateModelOf(clean).firstRunCollapse).toBeUndefined();
     expect(summary.grader.collapsed).toBe(1);
     expect(model.firstRunCollapse?.depth).toBeCloseTo(
       (summary.networks[1]?.grader.body_mean ?? 0) - run.test_accuracy,
@@ -191,7 +192,7 @@ describe('deriving task 4.1 tolerances', () => {
     const derived = DERIVED;
     const stricter = { ...derived.policy, mean_within_pp: derived.policy.mean_within_pp - 0.5 };
     const tighterPass = { ...derived.policy, pass_within_pp: derived.policy.pass_within_pp - 0.5 };
-    const estimate = noiseModelOf(derived.noise.estimate, derived.noise);
+    const estimate = estimateModelOf(derived.noise);
     // Act
     const verdicts = [stricter, tighterPass].map((policy) => ({
       fair: falseDeductionBoundBelow(policy, derived.noise, 0.01),

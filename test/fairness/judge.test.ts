@@ -5,6 +5,7 @@ import {
   claimProbabilitiesWithCollapse,
   deriveBaselinePolicy,
   deriveReproductionPolicy,
+  estimateModelOf,
   formatReproduced,
   honestClaimRates,
   judgeBaseline,
@@ -60,10 +61,10 @@ function simulateClaims(
 }
 
 describe('task 4.1 verdicts on seeded synthetic students', () => {
-  const estimate = noiseModelOf(DERIVED.noise.estimate, DERIVED.noise);
+  const estimate = estimateModelOf(DERIVED.noise);
   // The plausible noise at the bound: the draw whose false-deduction rate is the 95th percentile.
   const drawn = DERIVED.noise.draws
-    .map((terms) => noiseModelOf(terms, DERIVED.noise))
+    .map((terms) => noiseModelOf(terms, DERIVED.noise.collapseDepth))
     .map((model) => ({ model, rate: honestClaimRates(DERIVED.policy, model).false_deduction }))
     .sort((a, b) => a.rate - b.rate);
   const atBound = drawn[Math.ceil(0.95 * drawn.length) - 1]?.model as NoiseModel;
