@@ -110,7 +110,7 @@ export class AutograderStack extends Stack {
       ],
     });
 
-    // --- Network for the GPU instances (private by default; see cdk/network.ts) ---
+    // --- Network for the GPU instances (public by default; see cdk/network.ts) ---
     const network = new GraderNetwork(this, 'Network', {
       mode: settings.network,
       logRetention,

@@ -4,12 +4,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /**
- * - private (default): isolated subnets with no route to the internet; the instances reach S3
- *   through a gateway endpoint and ECR, CloudWatch Logs, ECS and Batch through interface
- *   endpoints. A student's model cannot call out.
- * - public: public subnets and no endpoints, cheaper (interface endpoints are billed per hour and
- *   AZ), for a course that accepts instances with internet egress. Security groups still refuse
+ * - public (default): public subnets and no endpoints: nothing is billed while no job runs. The
+ *   grader runs no student code (a submission is a declarative spec), and security groups refuse
  *   every inbound connection.
+ * - private: isolated subnets with no route to the internet; the instances reach S3
+ *   through a gateway endpoint and ECR, CloudWatch Logs, ECS and Batch through interface
+ *   endpoints, each billed per hour and AZ whether or not anything runs.
  */
 export type GraderNetworkMode = 'private' | 'public';
 

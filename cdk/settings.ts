@@ -44,8 +44,9 @@ export interface AutograderSettings {
   cpuJobVcpus: number;
   cpuJobMemoryMiB: number;
   /**
-   * "private": grader instances in isolated subnets, reaching AWS through VPC endpoints only;
-   * "public": public subnets with internet egress and no endpoints (cheaper). See cdk/network.ts.
+   * "public" (default): public subnets, no endpoints, nothing billed while idle; "private":
+   * isolated subnets reaching AWS through VPC endpoints, billed per endpoint and AZ every hour
+   * (docs/deploy.md#costs). See cdk/network.ts.
    */
   network: GraderNetworkMode;
   /** Where alarms are emailed; unset: subscribe to the alarm topic by hand. */
@@ -69,7 +70,7 @@ export const DEFAULT_SETTINGS: AutograderSettings = {
   // The wasm engine trains on one thread per two vCPUs; the second absorbs Node's own work.
   cpuJobVcpus: 2,
   cpuJobMemoryMiB: 4096,
-  network: 'private',
+  network: 'public',
 };
 
 export const CONTEXT_PREFIX = 'autograder:';

@@ -16,12 +16,12 @@ function idsOf(template: Template, type: string, props: Record<string, unknown> 
   return Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
 }
 
-describe('AutograderStack with autograder:cpuQueue=true', () => {
+describe('AutograderStack with autograder:cpuQueue=true in the private network', () => {
   let template: Template;
   let stack: AutograderStack;
   let outdir: string;
   beforeAll(() => {
-    const synth = synthStack({ 'autograder:cpuQueue': 'true' });
+    const synth = synthStack({ 'autograder:cpuQueue': 'true', 'autograder:network': 'private' });
     ({ template, stack } = synth);
     outdir = synth.app.synth().directory;
   });

@@ -419,29 +419,16 @@ describe('AutograderStack with default settings', () => {
   });
 
   describe('network', () => {
-    it('puts the grader instances in isolated subnets that reach AWS through endpoints only', () => {
+    it('puts the grader instances in public subnets with no NAT and no endpoints, so nothing is billed while idle', () => {
       // Assess
-      template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+      template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
       template.resourceCountIs('AWS::EC2::NatGateway', 0);
-      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }),
-        VpcEndpointType: 'Gateway',
-      });
-      const interfaces = template.findResources('AWS::EC2::VPCEndpoint', {
-        Properties: { VpcEndpointType: 'Interface' },
-      });
-      const services = JSON.stringify(Object.values(interfaces));
-      for (const service of [
-        'ecr.api',
-        'ecr.dkr',
-        'logs',
-        'ecs',
-        'ecs-agent',
-        'ecs-telemetry',
-        'batch',
-      ]) {
-        expect(services).toContain(`.${service}`);
-      }
+      template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+      template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+      const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup') as Resources);
+      expect(groups.map((group) => group.Properties?.SecurityGroupIngress)).toEqual(
+        groups.map(() => undefined),
+      );
     });
 
     it('requires IMDSv2 with one hop on the instances, so containers cannot reach instance metadata', () => {
@@ -579,15 +566,34 @@ describe('AutograderStack context options', () => {
     });
   });
 
-  it('keeps the cheaper public-subnet network and emails alarms when the context says so', () => {
+  it('puts the grader instances in isolated subnets that reach AWS through endpoints only, and emails alarms, when the context says so', () => {
     // Act
     const { template } = synthStack({
-      'autograder:network': 'public',
+      'autograder:network': 'private',
       'autograder:alarmEmail': 'staff@example.edu',
     });
     // Assess
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
-    template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }),
+      VpcEndpointType: 'Gateway',
+    });
+    const interfaces = template.findResources('AWS::EC2::VPCEndpoint', {
+      Properties: { VpcEndpointType: 'Interface' },
+    });
+    const services = JSON.stringify(Object.values(interfaces));
+    for (const service of [
+      'ecr.api',
+      'ecr.dkr',
+      'logs',
+      'ecs',
+      'ecs-agent',
+      'ecs-telemetry',
+      'batch',
+    ]) {
+      expect(services).toContain(`.${service}`);
+    }
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'staff@example.edu',
