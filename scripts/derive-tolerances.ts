@@ -34,6 +34,7 @@ import {
   summarizeNoise,
   withDerivedTolerances,
 } from '../src/fairness/index.js';
+import { isEntryPoint } from './entry-point.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RUBRIC_FILE = path.join(ROOT, 'rubric', 'rubric.json');
@@ -188,6 +189,6 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main();
 }

@@ -10,6 +10,7 @@ import {
   GENERATED_SIMD_MODULE,
   generateSimdModuleSource,
 } from '../packages/tfjs-wasm-training/scripts/build-simd-module.js';
+import { isEntryPoint } from './entry-point.js';
 import {
   GENERATED_RESULT_VALIDATOR,
   GENERATED_VALIDATOR,
@@ -50,6 +51,6 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main();
 }
