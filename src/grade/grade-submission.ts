@@ -18,6 +18,7 @@ import {
   recheckRecord,
   referenceBaseline,
   type SubmissionIdentity,
+  trialOf,
 } from '../rubric/index.js';
 import { resolveTraining, validateSubmission } from '../spec/index.js';
 import { selectBackend, trainExperiment } from '../train/index.js';
@@ -116,6 +117,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
     trainImages: setup.data.train.count,
     testImages: setup.data.test.count,
     baseline: setup.baseline.source,
+    trial: trialOf(setup.dataset),
   });
 
   const seed = deps.seed ?? rubric.training.seed;
@@ -196,9 +198,11 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
 
   // A borderline figure is trained again with the next seeds (docs/fairness.md): only the
   // experiments the planner names pay for it, and the runs share the lanes like experiments.
-  const rechecks = deps.signal?.aborted
-    ? []
-    : planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
+  // A trial's figures cannot match full-data claims, so re-checking them would only cost runs.
+  const rechecks =
+    deps.signal?.aborted || trialOf(setup.dataset)
+      ? []
+      : planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
   if (rechecks.length > 0) {
     // Everything the first pass measured is safe before the extra runs start.
     await checkpoint();

@@ -1,5 +1,11 @@
 import type { Cifar10Dataset } from '../data/types.js';
-import type { CalibrationKey, ResultFile, Rubric, TaskNumber } from '../rubric/index.js';
+import type {
+  CalibrationKey,
+  ResultFile,
+  Rubric,
+  TaskNumber,
+  TrialRecord,
+} from '../rubric/index.js';
 import type { Layer } from '../spec/types.js';
 import type { BackendInfo, ResolvedTraining, TrainOutcome, TrainProgress } from '../train/types.js';
 
@@ -41,6 +47,8 @@ export type GradeEvent =
       trainImages: number;
       testImages: number;
       baseline: 'calibration' | 'reference';
+      /** Set when the data is smaller than CIFAR-10's: the run is a trial and re-checks nothing. */
+      trial: TrialRecord | null;
     }
   | { type: 'experiment-start'; name: string; index: number; total: number }
   | { type: 'experiment-end'; name: string; index: number; total: number; outcome: TrainOutcome }

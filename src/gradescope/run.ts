@@ -74,8 +74,10 @@ export async function runGradescope(
         onEvent: (event) => {
           if (event.type === 'experiment-start')
             say(`[${event.index + 1}/${event.total}] ${event.name}`);
-          if (event.type === 'ready')
+          if (event.type === 'ready') {
             say(`Engine: ${event.backend.name} (${event.backend.detail})`);
+            if (event.trial) say(`A trial run: ${event.trial.reason}.`);
+          }
           if (event.type === 'recheck')
             say(`Re-checking ${event.name} with ${event.seeds.length} more seeds: ${event.reason}`);
         },

@@ -16,6 +16,7 @@ import {
   roundScore,
   scoreStatus,
 } from './format.js';
+import { trialOf } from './trial.js';
 import type {
   CheckInput,
   CheckVerdict,
@@ -196,8 +197,8 @@ function baselineNote(input: CheckInput): string {
       ? 'trained by the grader the same way, on the same backend and data'
       : "the course's reference figure: no calibration exists for this backend and data";
   const slice =
-    input.dataset?.slice != null
-      ? ` Graded on a slice (${formatCount(input.dataset.train_images)} training images), so accuracies are lower than on the full data.`
+    input.dataset && trialOf(input.dataset)
+      ? ` A trial on ${formatCount(input.dataset.train_images)} training images, so accuracies are lower than on the full data.`
       : '';
   return `The ${b.name} baseline: ${formatCount(b.params)} parameters, ${formatPercent(b.accuracy)} (${origin}).${slice}`;
 }
@@ -388,10 +389,9 @@ export const checkExperimentsReproduce: RubricCheck = (input, task) => {
       ? ` A reported accuracy below the grader's holds down to ${formatPoints(policy.under_claim_within_pp)} below it: a run can collapse with its seed.`
       : '';
   const rule = `Counts must be exact and accuracies within ${formatPoints(policy.pass_within_pp)} of the grader's reproduction.${band}${under}`;
-  const slice =
-    input.dataset?.slice != null
-      ? ' Graded on a slice of the data: accuracies reported from full training will not match it.'
-      : '';
+  const slice = trialOf(input.dataset ?? null)
+    ? ' A trial on fewer images than CIFAR-10 has: accuracies reported from full training will not match it, so no claim was re-checked.'
+    : '';
   const rechecked = rescued.length > 0 ? ` Held up on re-check: ${rescued.join('; ')}.` : '';
   if (failures.length === 0) {
     return verdict(

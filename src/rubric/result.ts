@@ -4,6 +4,7 @@ import { DEFAULT_RUBRIC } from './default-rubric.js';
 import { roundScore } from './format.js';
 import { scoreRubric, totalScore } from './score.js';
 import { FAILURE_REASON_TEXT, renderResultMarkdown } from './summary-markdown.js';
+import { trialOf } from './trial.js';
 import type {
   BaselineRecord,
   DatasetRecord,
@@ -141,6 +142,7 @@ export function buildGradedResult(input: GradedResultInput): ResultFile {
         threads: input.backend.threads,
       },
       dataset: input.dataset,
+      trial: trialOf(input.dataset),
       baseline: input.baseline,
       experiments: input.experiments,
     },

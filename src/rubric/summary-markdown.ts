@@ -8,6 +8,7 @@ import {
   formatPercentOrDash,
   formatScore,
 } from './format.js';
+import { trialOf } from './trial.js';
 import type { ExperimentRecord, FailureReason, ResultFile } from './types.js';
 
 /** Words for each failure reason, completing "The grading job stopped: ...". */
@@ -75,12 +76,8 @@ function runDescription(result: Omit<ResultFile, 'output'>): string[] {
     lines.push(
       `Reproduced with TensorFlow.js ${escapeMarkdown(x.backend.version)} on the ${escapeMarkdown(x.backend.name)} backend (device: ${escapeMarkdown(x.backend.device)}), seed ${x.seed ?? '–'}: ${x.epochs ?? '–'} epochs on ${formatCount(x.dataset.train_images)} training images, tested on ${formatCount(x.dataset.test_images)}.`,
     );
-    if (x.dataset.slice) {
-      lines.push(
-        '',
-        `**A slice of the data was graded** (--limit-train ${x.dataset.slice.limit_train ?? 'all'}, --limit-test ${x.dataset.slice.limit_test ?? 'all'}): accuracies are not comparable with full runs.`,
-      );
-    }
+    const trial = x.trial ?? trialOf(x.dataset);
+    if (trial) lines.push('', `**A trial run, not a grade:** ${escapeMarkdown(trial.reason)}.`);
   }
   if (x.baseline) {
     const origin =

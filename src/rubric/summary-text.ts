@@ -7,6 +7,7 @@ import {
   formatScore,
 } from './format.js';
 import { FAILURE_REASON_TEXT } from './summary-markdown.js';
+import { trialOf } from './trial.js';
 import type { ResultFile } from './types.js';
 
 /** Left-aligned columns, two spaces apart; numbers right-aligned where `right` says so. */
@@ -41,12 +42,14 @@ export function renderResultText(result: ResultFile): string {
   } else {
     lines.push(`Score: ${score}`);
   }
+  const trial = x.trial ?? trialOf(x.dataset);
   if (x.backend && x.dataset) {
-    const slice = x.dataset.slice ? ', a slice: not comparable with full runs' : '';
+    const slice = trial ? ' (a trial run, not a grade)' : '';
     lines.push(
       `Backend ${x.backend.name} (${x.backend.detail}) on ${x.backend.device}, seed ${x.seed ?? '–'}, ${formatCount(x.dataset.train_images)} training / ${formatCount(x.dataset.test_images)} test images${slice}.`,
     );
   }
+  if (trial) lines.push(`Trial: ${trial.reason}.`);
   if (x.experiments.length > 0) {
     lines.push(
       '',

@@ -276,8 +276,18 @@ export interface ResultExtraData {
     threads: number;
   } | null;
   dataset: DatasetRecord | null;
+  /**
+   * Set when the data was smaller than CIFAR-10's full splits: a trial of the grader, not a grade
+   * (no claim is re-checked, and gradebook exports leave it out). Absent in older files.
+   */
+  trial?: TrialRecord | null;
   baseline: BaselineRecord | null;
   experiments: ExperimentRecord[];
+}
+
+export interface TrialRecord {
+  /** Why, in words, for the result's readers. */
+  reason: string;
 }
 
 export interface ResultFile {

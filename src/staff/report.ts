@@ -1,4 +1,9 @@
-import { DEFAULT_RUBRIC, isResultFile, resultSchemaErrors } from '../rubric/index.js';
+import {
+  DEFAULT_RUBRIC,
+  isResultFile,
+  isTrialResult,
+  resultSchemaErrors,
+} from '../rubric/index.js';
 import type { ResultFile, Rubric } from '../rubric/types.js';
 import type {
   GradeReport,
@@ -126,6 +131,7 @@ function rowFrom(
     source: result.extra_data.submission.source,
     resultKey: chosen.key,
     results: all.length,
+    trial: isTrialResult(result),
     note,
   };
 }
@@ -135,12 +141,17 @@ export function studentRow(results: readonly StoredResult[], rubric: Rubric): Re
   const sorted = [...results].sort(newestFirst);
   const newest = sorted[0];
   if (!newest) throw new Error('studentRow needs at least one result');
-  const graded = sorted.find(isGraded);
+  // A grade on the full data outranks any trial, however much newer the trial is.
+  const graded =
+    sorted.find((r) => isGraded(r) && !isTrialResult(r.result)) ?? sorted.find(isGraded);
   if (graded) {
-    const note =
-      graded === newest || !newest.result.extra_data.complete
+    const note = isTrialResult(graded.result)
+      ? 'a trial run on fewer images than CIFAR-10 has: not a grade'
+      : graded === newest || !newest.result.extra_data.complete
         ? ''
-        : `a newer submission was ${newest.result.extra_data.outcome}; this is the latest graded one`;
+        : isGraded(newest) && isTrialResult(newest.result)
+          ? 'a newer trial run is not a grade; this is the latest grade on the full data'
+          : `a newer submission was ${newest.result.extra_data.outcome}; this is the latest graded one`;
     return rowFrom(graded, rubric, sorted, 'graded', note);
   }
   const finals = sorted.filter((r) => r.result.extra_data.complete);

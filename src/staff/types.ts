@@ -59,6 +59,8 @@ export interface ReportRow {
   resultKey: string;
   /** How many result files the student has. */
   results: number;
+  /** The row's result is a trial run (fewer images than CIFAR-10 has): gradebook CSVs leave it out. */
+  trial: boolean;
   /** A sentence for staff when the row is not a plain graded submission. */
   note: string;
 }

@@ -53,6 +53,18 @@ function harness(answers: FakeAnswers = {}, overrides: Partial<GradeDeps> = {}) 
   return { deps, written, events, train, loads: () => loads };
 }
 
+/** CIFAR-10's full split sizes around the generated images: the fake trainer never reads them. */
+const FULL_SIZE_DATA = {
+  ...DATA,
+  train: { ...DATA.train, count: 50_000 },
+  test: { ...DATA.test, count: 10_000 },
+};
+
+/** The harness on data as large as CIFAR-10, where borderline figures are re-checked. */
+function fullDataHarness(answers: FakeAnswers = {}, overrides: Partial<GradeDeps> = {}) {
+  return harness(answers, { loadData: async () => FULL_SIZE_DATA, ...overrides });
+}
+
 describe('gradeSubmission', () => {
   it('trains every experiment, scores the rubric and writes a schema-valid result', async () => {
     // Prepare
@@ -224,7 +236,8 @@ describe('gradeSubmission', () => {
       slice: { limit_train: 64, limit_test: null },
     });
     expect(result.extra_data.dataset?.checksum).not.toBe(DATA.checksum);
-    expect(result.output).toContain('**A slice of the data was graded** (--limit-train 64');
+    expect(result.output).toContain('**A trial run, not a grade:** trained on a slice of CIFAR-10');
+    expect(result.extra_data.trial?.reason).toContain('no claim was re-checked');
   });
 
   it('keeps what finished when grading is stopped between experiments', async () => {
@@ -275,9 +288,26 @@ function bySeed(accuracies: Record<number, number | Error>): (request: TrainRequ
 }
 
 describe('gradeSubmission re-checks borderline figures with more seeds', () => {
+  it('does not re-check a trial on fewer images than CIFAR-10 has, and says why', async () => {
+    // Prepare: the same borderline first run as below, on the 64 generated images.
+    const h = harness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    // Act
+    const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
+    // Assess
+    expect(h.train.requests.map((r) => [r.name, r.seed])).toEqual([
+      ['small', 42],
+      ['one-conv', 42],
+    ]);
+    expect(result.extra_data.trial?.reason).toContain('64 of 50,000 training');
+    expect(result.tests[3]?.output).toContain('no claim was re-checked');
+    expect(h.events.find((e) => e.type === 'ready')).toMatchObject({
+      trial: result.extra_data.trial,
+    });
+  });
+
   it('trains only the borderline claim again, with the next seeds, and records why', async () => {
     // Prepare: "one-conv" reports 40.00%; a first run of 43.50% is 3.50 pp off, inside the band.
-    const h = harness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    const h = fullDataHarness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess
@@ -316,7 +346,7 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
 
   it('writes a checkpoint before the re-check and after it, then the final result', async () => {
     // Prepare
-    const h = harness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
+    const h = fullDataHarness({ 'one-conv': bySeed({ 42: 43.5, 43: 41, 44: 40.5 }) });
     // Act
     await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess
@@ -328,7 +358,7 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
 
   it('re-checks a final network the first run leaves just short of the baseline', async () => {
     // Prepare: 39.67% is 2.50 pp under the reference 42.17%: partial on one run.
-    const h = harness({ small: bySeed({ 42: 39.67, 43: 41.5, 44: 41 }) });
+    const h = fullDataHarness({ small: bySeed({ 42: 39.67, 43: 41.5, 44: 41 }) });
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess
@@ -343,7 +373,7 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
 
   it('records a re-check run that fails and falls back to the first run, without crashing', async () => {
     // Prepare
-    const h = harness({
+    const h = fullDataHarness({
       'one-conv': bySeed({
         42: 43.5,
         43: 41,
@@ -369,7 +399,7 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
 
   it('trains nothing more when every figure is clear-cut', async () => {
     // Prepare: the default fake answers 50% for both; "one-conv" claims 40%, 10 pp off: fails at once.
-    const h = harness();
+    const h = fullDataHarness();
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess
@@ -390,7 +420,7 @@ describe('gradeSubmission re-checks borderline figures with more seeds', () => {
       running -= 1;
       return inner(request);
     };
-    const h = harness({}, { train, concurrency: 2 });
+    const h = fullDataHarness({}, { train, concurrency: 2 });
     // Act
     const result = await gradeSubmission({ bytes: TWO_EXPERIMENTS }, h.deps);
     // Assess

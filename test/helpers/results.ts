@@ -4,6 +4,7 @@ import {
   buildFailureResult,
   buildGradedResult,
   buildRejectedResult,
+  type DatasetRecord,
   DEFAULT_RUBRIC,
   type ResultFile,
   type Rubric,
@@ -27,7 +28,13 @@ const BACKEND = {
 
 /** A graded result: a ConvNet (final) and a single-conv experiment at the given accuracy. */
 export function gradedResult(
-  options: { accuracy?: number; source?: string; rubric?: Rubric; reportedParams?: number } = {},
+  options: {
+    accuracy?: number;
+    source?: string;
+    rubric?: Rubric;
+    reportedParams?: number;
+    dataset?: DatasetRecord;
+  } = {},
 ): ResultFile {
   const accuracy = options.accuracy ?? 58;
   const facts = checkInput([
@@ -52,7 +59,7 @@ export function gradedResult(
     analyses: facts.analyses,
     experiments: facts.experiments,
     baseline: facts.baseline,
-    dataset: FULL_DATASET,
+    dataset: options.dataset ?? FULL_DATASET,
     backend: BACKEND,
     seed: 42,
     identity: { sha256: 'c'.repeat(64), bytes: 900, source: options.source ?? null },

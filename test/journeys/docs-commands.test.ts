@@ -312,7 +312,19 @@ const AFTERWARDS: Record<string, () => Promise<void>> = {
     );
     expect(resultSchemaErrors(result)).toEqual([]);
     expect(result.extra_data.outcome).toBe('graded');
+    // 1,200 generated images: a trial, so no claim is trained again with more seeds.
+    expect(result.extra_data.trial?.reason).toContain('1,200 of 50,000 training');
+    expect(result.extra_data.experiments.map((e) => e.recheck ?? null)).toEqual([null, null, null]);
+    expect(output?.stdout).toContain('A trial run:');
   },
+  'npx autograder report course/results/ --csv grades.csv --format gradescope --chart scores.svg':
+    async () => {
+      const output = ran.get(
+        'npx autograder report course/results/ --csv grades.csv --format gradescope --chart scores.svg',
+      );
+      expect(output?.stdout).toContain('Left out 2 trial runs');
+      expect(await readFile(inWs('grades.csv'), 'utf8')).not.toMatch(/alice|bob/);
+    },
   'npx autograder import model.onnx --params 42362 --accuracy 59.92': async () => {
     const check = await runCommand('npx autograder validate model.json', { cwd: ws, env });
     expectClean(check, 'the imported submission validates');

@@ -279,7 +279,7 @@ const BASELINE_CASES: CheckCase[] = [
     says: ['stopped after 1 epoch', 'stopped after 1800 s', 'full epoch budget'],
   },
   {
-    description: 'a slice is called out, since accuracies drop with less data',
+    description: 'a trial on a slice is called out, since accuracies drop with less data',
     data: checkInput([{ ...convnet, measured: { test_accuracy: 50 } }], {
       dataset: {
         ...FULL_DATASET,
@@ -289,7 +289,7 @@ const BASELINE_CASES: CheckCase[] = [
     }),
     score: 2,
     status: 'passed',
-    says: ['Graded on a slice (2,000 training images)'],
+    says: ['A trial on 2,000 training images'],
   },
 ];
 

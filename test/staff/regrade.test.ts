@@ -13,6 +13,7 @@ import {
   loadResults,
   regradeResultKey,
 } from '../../src/staff/index.js';
+import { FULL_DATASET } from '../fixtures/grade/check-inputs.js';
 import { captureIo } from '../helpers/io.js';
 import { gradedResult, writeResultAt } from '../helpers/results.js';
 
@@ -78,11 +79,15 @@ describe('autograder regrade DIR', () => {
     await copyFile(FIXTURE, path.join(dir, 'submissions', 'alice', 'new.json'));
     await utimes(path.join(dir, 'submissions', 'alice', 'new.json'), at(5), at(5));
     await copyFile(BROKEN, path.join(dir, 'submissions', 'bob', 'b.json'));
-    // alice's earlier result, from an older rubric.
+    // alice's earlier result, from an older rubric, on the same generated data as the regrade
+    // (both trials, so the report's choice between them is by time alone).
     await writeResultAt(
       path.join(dir, 'results'),
       'alice/new.json',
-      gradedResult({ rubric: { ...DEFAULT_RUBRIC, version: '0.9.0' } }),
+      gradedResult({
+        rubric: { ...DEFAULT_RUBRIC, version: '0.9.0' },
+        dataset: { ...FULL_DATASET, train_images: 256, test_images: 128 },
+      }),
       at(6),
     );
     return dir;

@@ -18,6 +18,7 @@ import {
   stackJsonSource,
   summarizeScores,
 } from '../../src/staff/index.js';
+import { FULL_DATASET } from '../fixtures/grade/check-inputs.js';
 import { captureIo } from '../helpers/io.js';
 import { failedResult, gradedResult, rejectedResult, writeResultAt } from '../helpers/results.js';
 import { startTestS3, type TestS3 } from '../helpers/s3rver.js';
@@ -255,6 +256,61 @@ describe('autograder report (CLI)', () => {
     const csv = await readFile(path.join(root, 'grades.csv'), 'utf8');
     expect(csv.startsWith('Student,ID,SIS User ID,SIS Login ID,Section,')).toBe(true);
     expect(await readFile(path.join(root, 'scores.svg'), 'utf8')).toContain('<circle');
+  });
+
+  it('keeps trial runs out of the CSV, saying whose, and out-ranks them with a full-data grade', async () => {
+    // Prepare: gina graded on the full data, then a newer trial; hank only ever ran a trial.
+    const dir = await mkdtemp(path.join(tmpdir(), 'autograder-report-trials-'));
+    const slice = {
+      ...FULL_DATASET,
+      train_images: 2000,
+      test_images: 1000,
+      slice: { limit_train: 2000, limit_test: 1000 },
+    };
+    await writeResultAt(dir, 'gina/full.json', gradedResult({ accuracy: 60 }), at(1));
+    await writeResultAt(
+      dir,
+      'gina/trial.json',
+      gradedResult({ accuracy: 30, dataset: slice }),
+      at(2),
+    );
+    await writeResultAt(
+      dir,
+      'hank/trial.json',
+      gradedResult({ accuracy: 31, dataset: slice }),
+      at(3),
+    );
+    const io = captureIo({ cwd: dir });
+    const withTrials = captureIo({ cwd: dir });
+    // Act
+    const code = await main(['report', '.', '--csv', 'grades.csv', '--format', 'canvas'], io);
+    const csv = await readFile(path.join(dir, 'grades.csv'), 'utf8');
+    const withCode = await main(
+      ['report', '.', '--csv', 'all.csv', '--format', 'canvas', '--include-trials'],
+      withTrials,
+    );
+    const all = await readFile(path.join(dir, 'all.csv'), 'utf8');
+    const { results: stored } = await loadResults(directoryJsonSource(dir));
+    await rm(dir, { recursive: true, force: true });
+    // Assess
+    expect(code).toBe(0);
+    expect(csv).toContain('gina');
+    expect(csv).not.toContain('hank');
+    expect(io.out()).toContain('written to grades.csv: 1 student');
+    expect(io.out()).toContain(
+      'Left out 1 trial run (graded on fewer images than CIFAR-10 has, not grades): hank. Add --include-trials',
+    );
+    expect(io.out()).toMatch(/hank.*a trial run on fewer images than CIFAR-10 has: not a grade/);
+    expect(withCode).toBe(0);
+    expect(all).toContain('hank');
+    expect(withTrials.out()).toContain('Included 1 trial run (not grades): hank');
+    const rows = buildReport(stored).rows;
+    expect(rows.find((r) => r.student === 'gina')).toMatchObject({
+      accuracy: 60,
+      trial: false,
+      note: 'a newer trial run is not a grade; this is the latest grade on the full data',
+    });
+    expect(rows.find((r) => r.student === 'hank')).toMatchObject({ accuracy: 31, trial: true });
   });
 
   it('refuses a missing directory and an unknown format as usage errors', async () => {

@@ -33,8 +33,10 @@ function describeEvent(event: GradeEvent): string | undefined {
       return event.valid
         ? `Valid: ${event.experiments} experiment${event.experiments === 1 ? '' : 's'} to train.`
         : `Invalid: ${event.errors} problem${event.errors === 1 ? '' : 's'}; nothing will be trained.`;
-    case 'ready':
-      return `Training on ${event.backend.name} (${event.backend.detail}) on ${event.backend.device} with ${formatCount(event.trainImages)} training / ${formatCount(event.testImages)} test images; baseline: ${event.baseline === 'calibration' ? 'calibrated' : 'reference figure'}.`;
+    case 'ready': {
+      const ready = `Training on ${event.backend.name} (${event.backend.detail}) on ${event.backend.device} with ${formatCount(event.trainImages)} training / ${formatCount(event.testImages)} test images; baseline: ${event.baseline === 'calibration' ? 'calibrated' : 'reference figure'}.`;
+      return event.trial ? `${ready}\nA trial run: ${event.trial.reason}.` : ready;
+    }
     case 'experiment-start':
       return `[${event.index + 1}/${event.total}] ${event.name}`;
     case 'experiment-end':

@@ -21,7 +21,7 @@ import { shownPath } from '../paths.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
-  'autograder report RESULTS_DIR|--stack STACK [--csv FILE] [--format full|gradescope|canvas] [--assignment NAME] [--chart FILE.svg]';
+  'autograder report RESULTS_DIR|--stack STACK [--csv FILE] [--format full|gradescope|canvas] [--include-trials] [--assignment NAME] [--chart FILE.svg]';
 
 const HELP = `Usage: ${USAGE}
 
@@ -36,6 +36,8 @@ Prints the gradebook and the class's distribution (mean, median, a histogram).
   --csv FILE        write the gradebook as CSV
   --format F        full (default: every column), gradescope (Name, SID, Email, Total Score for
                     Gradescope's score import) or canvas (Canvas's gradebook import layout)
+  --include-trials  also export trial runs (graded on fewer images than CIFAR-10 has, such as
+                    --limit-train slices); by default the CSV leaves them out and says whose
   --assignment NAME the Canvas column (default: the rubric's title)
   --chart FILE.svg  an SVG of the score distribution and accuracy against parameters, for a slide
 
@@ -78,6 +80,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       stack: { type: 'string' },
       csv: { type: 'string' },
       format: { type: 'string' },
+      'include-trials': { type: 'boolean' },
       assignment: { type: 'string' },
       chart: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -93,6 +96,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (values.format !== undefined && values.csv === undefined) {
     throw new UsageError('--format applies to the CSV file: add --csv FILE');
+  }
+  if (values['include-trials'] && values.csv === undefined) {
+    throw new UsageError('--include-trials applies to the CSV file: add --csv FILE');
   }
   if (values.chart !== undefined && !values.chart.endsWith('.svg')) {
     throw new UsageError(`--chart writes SVG: name a .svg file, got "${values.chart}"`);
@@ -111,11 +117,26 @@ async function run(args: string[], io: CliIo): Promise<number> {
   io.stdout(renderReportText(report, location));
   if (values.csv !== undefined) {
     const file = path.resolve(io.cwd, values.csv);
+    // A trial's score is not a grade: it never reaches a gradebook unless staff ask for it.
+    const trials = report.rows.filter((row) => row.trial);
+    const exported = values['include-trials']
+      ? report
+      : { ...report, rows: report.rows.filter((row) => !row.trial) };
     await writeFile(
       file,
-      reportCsv(report, format, { assignment: values.assignment ?? DEFAULT_RUBRIC.title }),
+      reportCsv(exported, format, { assignment: values.assignment ?? DEFAULT_RUBRIC.title }),
     );
-    io.stdout(`\nCSV (${format}) written to ${shownPath(io, file)}\n`);
+    io.stdout(
+      `\nCSV (${format}) written to ${shownPath(io, file)}: ${exported.rows.length} student${exported.rows.length === 1 ? '' : 's'}\n`,
+    );
+    if (trials.length > 0) {
+      const names = trials.map((row) => row.student).join(', ');
+      io.stdout(
+        values['include-trials']
+          ? `Included ${trials.length} trial run${trials.length === 1 ? '' : 's'} (not grades): ${names}\n`
+          : `Left out ${trials.length} trial run${trials.length === 1 ? '' : 's'} (graded on fewer images than CIFAR-10 has, not grades): ${names}. Add --include-trials to export them.\n`,
+      );
+    }
   }
   if (values.chart !== undefined) {
     const file = path.resolve(io.cwd, values.chart);
