@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, isBackendName, readConfig } from '../config.js';
 import {
@@ -6,7 +7,7 @@ import {
   ensureCifar10,
   loadCifar10FromDir,
 } from '../data/index.js';
-import type { DataSlice } from '../grade/index.js';
+import { type DataSlice, parallelTraining } from '../grade/index.js';
 import { selectBackend } from '../train/index.js';
 import type { BackendInfo, BackendName } from '../train/types.js';
 import { UsageError } from './errors.js';
@@ -123,4 +124,32 @@ export function sharedSetup(flags: TrainingFlags): {
       return backend;
     },
   };
+}
+
+/** One worker per `wasmThreads` CPUs, at most 8: experiments on separate cores beat one split. */
+export function defaultWorkers(wasmThreads: number): number {
+  return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / wasmThreads)));
+}
+
+/**
+ * The worker pool `grade` and `regrade` train on: --workers, else AUTOGRADER_WORKERS, else one
+ * per CPU. Each worker's wasm backend gets AUTOGRADER_WASM_THREADS threads, else one
+ * (docs/performance-parallel.md). Close it when done.
+ */
+export function trainingWorkers(
+  workersFlag: string | undefined,
+  setup: ReturnType<typeof sharedSetup>,
+  io: CliIo,
+): ReturnType<typeof parallelTraining> {
+  let config: ReturnType<typeof readConfig>;
+  try {
+    config = readConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const wasmThreads = config.wasmThreads ?? 1;
+  const workers =
+    integerFlag('workers', workersFlag, 1) ?? config.workers ?? defaultWorkers(wasmThreads);
+  return parallelTraining({ workers, selectBackend: setup.selectBackend, wasmThreads });
 }

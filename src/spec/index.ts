@@ -14,7 +14,7 @@ export {
   type SubmissionResources,
   TRAINING_MACS_PER_FORWARD_MAC,
 } from './resources.js';
-export { LAYER_TYPES } from './schema.js';
+export { closest, LAYER_TYPES } from './schema.js';
 export { resolveTraining, trainingErrors } from './training.js';
 export type * from './types.js';
 export {

@@ -262,7 +262,7 @@ function preview(value: unknown): string {
 }
 
 /** The candidate within edit distance 2 (case-insensitive), for "did you mean" hints. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   if (word.length > 40) return undefined;
   let best: string | undefined;
   let bestDistance = 3;

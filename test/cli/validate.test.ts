@@ -47,7 +47,7 @@ const CASES = [
     description: 'an unknown flag',
     data: ['validate', '--yaml', 'convnet.json'],
     code: 2,
-    err: "Unknown option '--yaml'",
+    err: 'unknown option --yaml; --help lists the options',
   },
   {
     description: '--help',

@@ -131,6 +131,34 @@ describe('autograder regrade DIR', () => {
     });
   });
 
+  it('takes --workers as grade does, training on that many worker threads', async () => {
+    // Prepare
+    const dir = await course('workers');
+    const io = captureIo({ cwd: dir, env: { AUTOGRADER_CACHE_DIR: path.join(root, 'cache') } });
+    // Act
+    const code = await main(
+      [
+        'regrade',
+        '.',
+        '--students',
+        'alice',
+        '--data',
+        dataDir,
+        '--backend',
+        'wasm',
+        '--workers',
+        '2',
+      ],
+      io,
+    );
+    // Assess
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const files = await readdir(path.join(dir, 'results', 'alice'));
+    expect(files).toHaveLength(2);
+    expect(io.out()).toMatch(/alice\s+[\d.]+ \/ 8\s+graded/);
+  });
+
   it('regrades only the students asked for, and refuses a name without submissions', async () => {
     // Prepare
     const dir = await course('some');

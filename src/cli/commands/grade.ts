@@ -1,7 +1,5 @@
 import { stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { readConfig } from '../../config.js';
 import { formatSeeds } from '../../fairness/index.js';
 import {
   calibrationLookup,
@@ -9,7 +7,6 @@ import {
   type GradeEvent,
   gradeFiles,
   listSubmissionFiles,
-  parallelTraining,
   RESULT_SUFFIX,
   resultPathFor,
 } from '../../grade/index.js';
@@ -20,10 +17,10 @@ import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
 import {
   ensureTrainingData,
-  integerFlag,
   sharedSetup,
   TRAINING_OPTIONS,
   trainingFlags,
+  trainingWorkers,
 } from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
@@ -60,11 +57,6 @@ function describeRecheck(event: Extract<GradeEvent, { type: 'recheck' }>): strin
 const USAGE =
   'autograder grade FILE|DIR [--out RESULT|DIR] [--data DIR] [--backend tensorflow|wasm|cpu] [--seed N] [--limit-train N] [--limit-test N] [--workers N]';
 
-/** Experiments trained at once by default: one per CPU the process may use (at most 8). */
-export function defaultWorkers(wasmThreads: number): number {
-  return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / wasmThreads)));
-}
-
 const HELP = `Usage: ${USAGE}
 
 Trains every experiment of a submission, scores the rubric and writes the result file
@@ -76,7 +68,8 @@ and each result goes beside its submission, or into the directory --out names.
                     ~/.cache/cifar10-autograder/cifar-10-batches-bin; fetched there on first use)
   --backend NAME    force an engine (default: AUTOGRADER_BACKEND, else the best that loads)
   --seed N          training seed (default: the rubric's)
-  --limit-train N   train on the first N training images (a slice; the result says so)
+  --limit-train N   train on the first N training images: a trial (no claim is re-checked,
+                    the result says so, and report leaves it out of gradebook CSVs)
   --limit-test N    evaluate on the first N test images
   --workers N       experiments (and files) trained at once, each on its own thread
                     (default: AUTOGRADER_WORKERS, else one per CPU; the tensorflow backend
@@ -106,14 +99,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
       : (file: string) => out ?? resultPathFor(file);
   const flags = trainingFlags(values, io);
   await ensureTrainingData(flags, io);
-  // Each worker's wasm backend gets AUTOGRADER_WASM_THREADS threads, else one: experiments on
-  // separate cores beat one experiment's kernels split across them (docs/performance-parallel.md).
-  const config = readConfig(io.env);
-  const wasmThreads = config.wasmThreads ?? 1;
-  const workers =
-    integerFlag('workers', values.workers, 1) ?? config.workers ?? defaultWorkers(wasmThreads);
   const setup = sharedSetup(flags);
-  const parallel = parallelTraining({ workers, selectBackend: setup.selectBackend, wasmThreads });
+  const parallel = trainingWorkers(values.workers, setup, io);
   try {
     return await gradeAll(files, resultFileFor, flags, setup, parallel, io);
   } finally {
@@ -126,7 +113,7 @@ async function gradeAll(
   resultFileFor: (file: string) => string,
   flags: ReturnType<typeof trainingFlags>,
   setup: ReturnType<typeof sharedSetup>,
-  parallel: ReturnType<typeof parallelTraining>,
+  parallel: ReturnType<typeof trainingWorkers>,
   io: CliIo,
 ): Promise<number> {
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });

@@ -23,10 +23,16 @@ import { createProgressReporter } from '../../train/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
-import { sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
+import {
+  ensureTrainingData,
+  sharedSetup,
+  TRAINING_OPTIONS,
+  trainingFlags,
+  trainingWorkers,
+} from '../training-flags.js';
 import type { CliIo, Command } from '../types.js';
 
-const USAGE = `autograder regrade DIR [--students a,b] [--data DIR] [--backend NAME] [--seed N] [--limit-train N] [--limit-test N]
+const USAGE = `autograder regrade DIR [--students a,b] [--data DIR] [--backend NAME] [--seed N] [--limit-train N] [--limit-test N] [--workers N]
        autograder regrade --stack STACK [--students a,b]`;
 
 const HELP = `Usage: ${USAGE}
@@ -44,7 +50,8 @@ version each score comes from.
                    job intake starts as for an upload; its result is results/<student>/<id>.json
                    and students see it in their history (AWS credentials needed)
   --students a,b   only these students (default: everyone with a submission)
-  --data, --backend, --seed, --limit-train, --limit-test: as for "autograder grade" (local only)
+  --data, --backend, --seed, --limit-train, --limit-test, --workers: as for "autograder grade"
+                   (local only)
 
 Exit status: 0 every regrade graded (or queued, with --stack), 1 some were rejected or failed
 (or could not be started), 2 usage error or unreadable input.`;
@@ -56,7 +63,7 @@ function previousRows(rows: readonly ReportRow[]): Map<string, ReportRow> {
 async function regradeLocally(
   dir: string,
   targets: readonly RegradeTarget[],
-  values: Parameters<typeof trainingFlags>[0],
+  values: Parameters<typeof trainingFlags>[0] & { workers?: string },
   io: CliIo,
 ): Promise<number> {
   const resultsDir = path.join(dir, 'results');
@@ -65,9 +72,31 @@ async function regradeLocally(
     : { results: [], unreadable: [] };
   const previous = previousRows(buildReport(before.results, before.unreadable).rows);
   const flags = trainingFlags(values, io);
+  await ensureTrainingData(flags, io);
+  const setup = sharedSetup(flags);
+  const parallel = trainingWorkers(values.workers, setup, io);
+  try {
+    return await regradeOnWorkers(dir, resultsDir, targets, previous, flags, setup, parallel, io);
+  } finally {
+    await parallel.close();
+  }
+}
+
+async function regradeOnWorkers(
+  dir: string,
+  resultsDir: string,
+  targets: readonly RegradeTarget[],
+  previous: Map<string, ReportRow>,
+  flags: ReturnType<typeof trainingFlags>,
+  setup: ReturnType<typeof sharedSetup>,
+  parallel: ReturnType<typeof trainingWorkers>,
+  io: CliIo,
+): Promise<number> {
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
   const deps: Omit<GradeDeps, 'writeResult'> = {
-    ...sharedSetup(flags),
+    ...setup,
+    train: parallel.train,
+    concurrency: parallel.concurrency,
     slice: flags.slice,
     seed: flags.seed,
     lookupCalibration: calibrationLookup(flags.cacheDir),
@@ -98,6 +127,7 @@ async function regradeLocally(
     resultFileFor: (file) => resultFiles.get(file) ?? file,
     sourceFor: (file) => path.relative(dir, file).split(path.sep).join('/'),
     deps,
+    concurrency: parallel.concurrency,
     onFileStart: (file, index, total) =>
       io.stdout(`(${index + 1}/${total}) Regrading ${shownPath(io, file)}\n`),
   });
@@ -161,7 +191,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { ...TRAINING_OPTIONS, stack: { type: 'string' }, students: { type: 'string' } },
+    options: {
+      ...TRAINING_OPTIONS,
+      stack: { type: 'string' },
+      students: { type: 'string' },
+      workers: { type: 'string' },
+    },
   });
   if (values.help) {
     io.stdout(`${HELP}\n`);
@@ -172,7 +207,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   try {
     if (values.stack !== undefined) {
       if (positionals.length > 0) throw new UsageError('give DIR or --stack, not both');
-      const local = ['data', 'backend', 'seed', 'limit-train', 'limit-test'] as const;
+      const local = ['data', 'backend', 'seed', 'limit-train', 'limit-test', 'workers'] as const;
       const given = local.filter((name) => values[name] !== undefined);
       if (given.length > 0) {
         throw new UsageError(
