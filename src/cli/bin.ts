@@ -1,4 +1,12 @@
 import { main } from './main.js';
+import { runtimeNotice } from './runtime.js';
+
+// On an unsupported Node, one line of ours instead of the AWS SDK's eight on every AWS call.
+const notice = runtimeNotice(process.versions.node);
+if (notice !== undefined) {
+  process.stderr.write(`${notice}\n`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
 
 const code = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -44,10 +44,15 @@ export async function runGradescope(
   const files = await uploadedJsonFiles(submissionDir);
   const only = files.length === 1 ? files[0] : undefined;
   if (only === undefined) {
+    const models = (await readdir(submissionDir).catch(() => [])).filter((name) =>
+      name.toLowerCase().endsWith('.onnx'),
+    );
     const message =
-      files.length === 0
-        ? 'No .json file was uploaded: upload your submission file (the model spec with your reported figures).'
-        : `Upload exactly one .json file; found ${files.length}: ${files.join(', ')}.`;
+      files.length === 0 && models.length > 0
+        ? `${models.join(', ')} ${models.length === 1 ? 'is an ONNX model' : 'are ONNX models'}, not a submission file: make the submission from your model with "npx autograder import ${models[0]} --params N --accuracy A" (your reported figures; docs/import-onnx.md), then upload the .json file it writes.`
+        : files.length === 0
+          ? 'No .json file was uploaded: upload your submission file (the model spec with your reported figures).'
+          : `Upload exactly one .json file; found ${files.length}: ${files.join(', ')}. Put every experiment in that one file.`;
     say(message);
     const result = buildRejectedResult({
       errors: [{ path: '', message }],

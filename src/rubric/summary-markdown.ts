@@ -102,7 +102,10 @@ export function renderResultMarkdown(result: Omit<ResultFile, 'output'>): string
     lines.push(
       `## Submission rejected: ${score}`,
       '',
-      'The file is not a valid submission, so nothing was trained. Fix every problem below and submit again; `npx autograder validate FILE` lists the same problems on your machine.',
+      // No file identity: the upload itself was wrong (no file, or several), so none was read.
+      x.submission.sha256 === null && x.submission.bytes === null
+        ? 'No submission file was read, so nothing was trained. Fix what is said below and submit again.'
+        : 'The file is not a valid submission, so nothing was trained. Fix every problem below and submit again; `npx autograder validate FILE` lists the same problems on your machine.',
       '',
       '| where (JSON pointer) | problem |',
       '|---|---|',

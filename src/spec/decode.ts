@@ -19,6 +19,13 @@ export function decodeSubmission(input: Uint8Array | string, maxBytes: number): 
     return { ok: true, text: input.charCodeAt(0) === 0xfeff ? input.slice(1) : input };
   }
   if (input.length > maxBytes) return tooLarge(maxBytes);
+  if (looksLikeOnnx(input)) {
+    return {
+      ok: false,
+      message:
+        'the file is an ONNX model (as torch.onnx.export writes), not a submission: a submission is a JSON file; make one from the model with "npx autograder import MODEL.onnx" (docs/import-onnx.md)',
+    };
+  }
   if (input.length >= 2) {
     const [a, b] = [input[0], input[1]];
     if ((a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff)) {
@@ -35,6 +42,16 @@ export function decodeSubmission(input: Uint8Array | string, maxBytes: number): 
       message: `the file is not UTF-8 text (invalid byte 0x${(input[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset}); a submission is a JSON file`,
     };
   }
+}
+
+/**
+ * An ONNX ModelProto opens with its ir_version: protobuf field 1 as a varint (tag byte 0x08) and a
+ * small version. No JSON text starts with that control character.
+ */
+function looksLikeOnnx(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= 2 && bytes[0] === 0x08 && (bytes[1] ?? 0x80) > 0 && (bytes[1] ?? 0x80) < 0x80
+  );
 }
 
 function tooLarge(maxBytes: number): DecodeResult {

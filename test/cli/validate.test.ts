@@ -50,6 +50,12 @@ const CASES = [
     err: 'unknown option --yaml; --help lists the options',
   },
   {
+    description: 'an ONNX model instead of a submission',
+    data: ['validate', '../../test/fixtures/import-onnx/convnet.onnx'],
+    code: 1,
+    out: 'the file is an ONNX model (as torch.onnx.export writes), not a submission: a submission is a JSON file; make one from the model with "npx autograder import MODEL.onnx"',
+  },
+  {
     description: '--help',
     data: ['validate', '--help'],
     code: 0,

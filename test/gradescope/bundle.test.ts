@@ -144,7 +144,28 @@ describe('the Gradescope autograder zip', () => {
     expect(resultSchemaErrors(result)).toEqual([]);
     expect(result.score).toBe(0);
     expect(result.extra_data.errors).toEqual([
-      { path: '', message: 'Upload exactly one .json file; found 2: a.json, b.json.' },
+      {
+        path: '',
+        message:
+          'Upload exactly one .json file; found 2: a.json, b.json. Put every experiment in that one file.',
+      },
     ]);
+    expect(result.output).toContain('No submission file was read');
+    expect(result.output).not.toContain('autograder validate');
+  }, 240_000);
+
+  it('answers a lone .onnx upload with how to make the submission from it', async () => {
+    // Prepare
+    const onnx = fileURLToPath(new URL('../fixtures/import-onnx/convnet.onnx', import.meta.url));
+    const dir = await gradescopeRoot('onnx', { 'model.onnx': onnx });
+    // Act
+    const { result } = await runAutograder(dir);
+    // Assess
+    expect(resultSchemaErrors(result)).toEqual([]);
+    expect(result.score).toBe(0);
+    expect(result.extra_data.errors[0]?.message).toContain(
+      'model.onnx is an ONNX model, not a submission file: make the submission from your model with "npx autograder import model.onnx --params N --accuracy A"',
+    );
+    expect(result.output).not.toContain('No .json file was uploaded');
   }, 240_000);
 });

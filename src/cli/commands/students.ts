@@ -24,8 +24,8 @@ Personal tokens for the student service (the page and API of "autograder serve",
 deployed stack's). A token is shown once, as a NAME<TAB>TOKEN line; only its SHA-256 is stored.
 
   add NAME...        issue a token to each student (refused for one who holds a token already)
-  import ROSTER.csv  issue tokens to every student of a roster: one name per line, or a header
-                     with a "student" column
+  import ROSTER.csv  issue tokens to every student of a roster who has none yet: one name per
+                     line, or a header with a "student" column; run it again as students enrol
   list               every student, when their token was issued and whether it is revoked
   revoke NAME...     revoke the students' tokens at once; "add" issues them new ones
 
@@ -85,9 +85,43 @@ async function run(args: string[], io: CliIo): Promise<number> {
       return list(store, io);
     case 'revoke':
       return revoke(store, students, io);
+    case 'import':
+      return importRoster(store, students, where, io);
     default:
       return add(store, students, where, io);
   }
+}
+
+/**
+ * A roster is imported again as students enrol late: those already known keep what they have
+ * (an active token, or a revocation staff chose), and only the new ones get tokens.
+ */
+async function importRoster(
+  store: StudentsStore,
+  roster: string[],
+  where: string,
+  io: CliIo,
+): Promise<number> {
+  const known = new Map((await store.list()).map((record) => [record.student, record]));
+  const fresh = roster.filter((student) => !known.has(student));
+  const kept = roster.filter((student) => known.get(student)?.revoked_at === null);
+  const revoked = roster.filter((student) => {
+    const record = known.get(student);
+    return record !== undefined && record.revoked_at !== null;
+  });
+  if (kept.length > 0) {
+    io.stderr(
+      `Already hold tokens (kept): ${kept.join(', ')}. "students revoke" then "students add" replaces one.\n`,
+    );
+  }
+  if (revoked.length > 0) {
+    io.stderr(`Revoked, left so: ${revoked.join(', ')}. "students add" issues a new token.\n`);
+  }
+  if (fresh.length === 0) {
+    io.stderr(`No new students in the roster; ${where} is unchanged.\n`);
+    return 0;
+  }
+  return add(store, fresh, where, io);
 }
 
 async function add(
