@@ -83,7 +83,7 @@ async function bundle(
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     metafile: true,
   };
   const file = path.join(dir, 'validator.mjs');

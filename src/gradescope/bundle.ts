@@ -56,7 +56,7 @@ export async function compileRunner(
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     write: false,
     metafile: true,
     external: ['@tensorflow/*'],

@@ -5,7 +5,7 @@ export const CIFAR10_ARCHIVE = {
 } as const;
 
 /** Node's official Linux build, checked against nodejs.org's SHASUMS256.txt at install. */
-export const NODE_RELEASE = '20.19.5';
+export const NODE_RELEASE = '22.23.5';
 
 /** Where Gradescope unpacks the zip, and the variable that moves it (tests use a temporary root). */
 export const GRADESCOPE_ROOT_VARIABLE = 'AUTOGRADER_GRADESCOPE_ROOT';

@@ -330,6 +330,12 @@ const AFTERWARDS: Record<string, () => Promise<void>> = {
     expectClean(check, 'the imported submission validates');
     expect(check.stdout).toContain('42,362 params');
   },
+  'npx autograder data fetch --dir cifar10/': async () => {
+    const output = ran.get('npx autograder data fetch --dir cifar10/');
+    expect(output?.stdout).toContain('Checked the archive (md5)');
+    expect(archive.requests.some((r) => r.path === '/archive.tar.gz')).toBe(true);
+    await expect(stat(inWs('cifar10', 'test_batch.bin'))).resolves.toBeTruthy();
+  },
   'npx cdk synth': async () => {
     const template = await readJson<{ Outputs: Record<string, unknown> }>(
       inWs('cdk.out', `${STACK}.template.json`),
