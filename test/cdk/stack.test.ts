@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import {
 } from '../../cdk/settings.js';
 import { CPU_ROUTE_OUTPUTS, STACK_OUTPUTS } from '../../src/staff/index.js';
 import { synthStack } from './stack-fixture.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -418,6 +422,20 @@ describe('AutograderStack with default settings', () => {
     );
   });
 
+  it('has exactly the outputs docs/deploy.md lists, PageUrl among them', () => {
+    // Prepare
+    const deployDoc = readFileSync(path.join(REPO, 'docs', 'deploy.md'), 'utf8');
+    const table = deployDoc.slice(deployDoc.indexOf('| output |'));
+    const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/`([A-Za-z]+)`/g)].map(
+      (m) => m[1],
+    );
+    // Act
+    const outputs = Object.keys(template.toJSON().Outputs ?? {});
+    // Assess
+    expect(documented.sort()).toEqual(outputs.sort());
+    expect(outputs).toContain('PageUrl');
+  });
+
   describe('network', () => {
     it('puts the grader instances in public subnets with no NAT and no endpoints, so nothing is billed while idle', () => {
       // Assess
@@ -594,6 +612,12 @@ describe('AutograderStack context options', () => {
     ]) {
       expect(services).toContain(`.${service}`);
     }
+    // The idle cost deploy.md states is these endpoints, once in each subnet's AZ.
+    const subnets = Object.keys(template.findResources('AWS::EC2::Subnet')).length;
+    const deployDoc = readFileSync(path.join(REPO, 'docs', 'deploy.md'), 'utf8');
+    expect(deployDoc).toContain(
+      `${Object.keys(interfaces).length} interface endpoints in each of ${subnets} AZs: ${Object.keys(interfaces).length * subnets} endpoint-AZs`,
+    );
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'staff@example.edu',
