@@ -4,6 +4,7 @@
  */
 
 import type { Shape } from '../spec/types.js';
+import { describeNode, OnnxImportError } from './errors.js';
 import type { OnnxGraph, OnnxNode } from './types.js';
 
 /** Ops that read only a tensor's shape, never its values: their outputs are static. */
@@ -23,10 +24,25 @@ export class StaticValues {
   ) {
     for (const name of graph.initializers.keys()) this.staticTensors.add(name);
     // Nodes are topologically sorted, so one pass settles every tensor.
+    const inputs = new Set(graph.inputs.map((i) => i.name));
     for (const node of graph.nodes) {
-      for (const output of node.outputs) this.producers.set(output, node);
-      const inputs = node.inputs.filter((i) => i !== '');
-      if (SHAPE_OPS.has(node.opType) || inputs.every((i) => this.staticTensors.has(i))) {
+      for (const output of node.outputs) {
+        if (output === '') continue;
+        // One producer per tensor is ONNX's rule; a second one would send the walk in circles.
+        const earlier = this.producers.get(output);
+        if (earlier || inputs.has(output) || graph.initializers.has(output)) {
+          const first = earlier
+            ? describeNode(earlier)
+            : 'the graph itself (an input or initializer)';
+          throw new OnnxImportError(
+            `it writes tensor "${output}", which ${first} already makes; an ONNX graph gives every tensor exactly one producer, so this file was not written by torch.onnx.export`,
+            node,
+          );
+        }
+        this.producers.set(output, node);
+      }
+      const read = node.inputs.filter((i) => i !== '');
+      if (SHAPE_OPS.has(node.opType) || read.every((i) => this.staticTensors.has(i))) {
         for (const output of node.outputs) this.staticTensors.add(output);
       }
     }

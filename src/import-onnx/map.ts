@@ -321,7 +321,13 @@ class GraphMapper {
     const layers: Layer[] = [];
     let step: Step = { layers, tensor, shape };
     let next = first ? [first] : this.startsFrom(tensor);
-    for (;;) {
+    // Each step consumes at least one node, so a walk longer than the graph is a loop.
+    for (let steps = 0; ; steps++) {
+      if (steps > this.graph.nodes.length) {
+        throw new OnnxImportError(
+          `the graph loops back on itself after "${step.tensor}"; an exported model is a graph without cycles`,
+        );
+      }
       this.shapes.set(step.tensor, step.shape);
       const [a, b, third] = next;
       if (a === undefined) return { ...step, layers, merge: undefined };

@@ -13,6 +13,7 @@ import {
   TensorProto_DataType,
   type ValueInfoProto,
 } from 'onnx-buf';
+import { checkOnnxBounds } from './bounds.js';
 import { OnnxImportError } from './errors.js';
 import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './types.js';
 
@@ -20,6 +21,8 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } fr
 const MAX_DECODED_ELEMENTS = 64;
 
 export function readOnnxModel(bytes: Uint8Array): OnnxGraph {
+  // Counted on the wire first: what the bytes decode to must stay small too.
+  checkOnnxBounds(bytes);
   let model: ReturnType<typeof fromBinary<typeof ModelProtoSchema>>;
   try {
     model = fromBinary(ModelProtoSchema, bytes);

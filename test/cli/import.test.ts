@@ -240,4 +240,17 @@ describe('autograder import', () => {
     expect(code).toBe(1);
     expect(io.err()).toContain('Cannot import notes.onnx: the file is not an ONNX model');
   });
+
+  it.skipIf(!existsSync('/dev/zero'))(
+    'stops reading a device that never ends (its size reads 0) after the 64 MB cap',
+    async () => {
+      // Prepare
+      const io = captureIo({ cwd: workspace('convnet.onnx') });
+      // Act
+      const code = await main(['import', '/dev/zero'], io);
+      // Assess
+      expect(code).toBe(2);
+      expect(io.err()).toContain('/dev/zero is larger than 64 MB');
+    },
+  );
 });

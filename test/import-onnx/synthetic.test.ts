@@ -285,3 +285,93 @@ describe('bytes that are not a model', () => {
     );
   });
 });
+
+/** A protobuf length-delimited field: tag, length, payload. */
+function lenField(field: number, payload: Uint8Array): Uint8Array {
+  const length: number[] = [];
+  let rest = payload.length;
+  do {
+    length.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+    rest >>>= 7;
+  } while (rest > 0);
+  const out = new Uint8Array(1 + length.length + payload.length);
+  out[0] = (field << 3) | 2;
+  out.set(length, 1);
+  out.set(payload, 1 + length.length);
+  return out;
+}
+
+/** A ModelProto whose graph holds `count` copies of one GraphProto field (empty messages). */
+function graphOfEmpty(field: number, count: number): Uint8Array {
+  const one = lenField(field, new Uint8Array());
+  const graph = new Uint8Array(one.length * count);
+  for (let i = 0; i < count; i++) graph.set(one, i * one.length);
+  return lenField(7, graph);
+}
+
+describe('hostile files get a sentence, bounded in time and memory', () => {
+  it('refuses a tensor with two producers instead of walking in circles', () => {
+    // Prepare: Relu_1 writes "a", which Relu_0 already makes, and reads it too.
+    const bytes = onnxModel({
+      nodes: [relu('x', 'a'), relu('a', 'a'), { op: 'Flatten', inputs: ['a'], outputs: ['y'] }],
+      initializers: [],
+      output: 'y',
+    });
+    // Act
+    const result = importOnnx(bytes);
+    // Assess
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.message).toBe(
+        'ONNX node #1 "Relu_1" (Relu): it writes tensor "a", which ONNX node #0 "Relu_0" (Relu) already makes; an ONNX graph gives every tensor exactly one producer, so this file was not written by torch.onnx.export',
+      );
+    }
+  });
+
+  it.each([
+    { what: 'nodes', field: 1, count: 20_001, says: 'more than 20,000 nodes' },
+    { what: 'value_info entries', field: 13, count: 40_001, says: 'more than 40,000 graph inputs' },
+    { what: 'initializers', field: 5, count: 20_001, says: 'more than 20,000 initializers' },
+  ])(
+    'refuses more $what than any CIFAR-10 network has, before decoding them',
+    ({ field, count, says }) => {
+      // Act
+      const result = importOnnx(graphOfEmpty(field, count));
+      // Assess
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error.message).toContain(says);
+    },
+  );
+
+  it('refuses a shape with more dimensions than a tensor can have', () => {
+    // Prepare
+    const bytes = onnxModel({
+      nodes: [{ op: 'Flatten', inputs: ['x'], outputs: ['y'] }],
+      initializers: [],
+      input: new Array<number>(17).fill(1),
+      output: 'y',
+    });
+    // Act
+    const result = importOnnx(bytes);
+    // Assess
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain('more than 16 dimensions in a shape');
+  });
+
+  it('still imports every real export in the fixtures', async () => {
+    // Prepare
+    const { readFile, readdir } = await import('node:fs/promises');
+    const dir = new URL('../fixtures/import-onnx/', import.meta.url);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.onnx'));
+    // Act
+    const refusedForBounds = [];
+    for (const file of files) {
+      const result = importOnnx(new Uint8Array(await readFile(new URL(file, dir))));
+      if (!result.ok && /before decoding|malformed/.test(result.error.message))
+        refusedForBounds.push(file);
+    }
+    // Assess
+    expect(files.length).toBeGreaterThan(10);
+    expect(refusedForBounds).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import {
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
+import { readCappedFile } from '../read-file.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE =
@@ -98,7 +99,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     );
   }
 
-  const bytes = await readModel(source, model);
+  const bytes = await readModel(model, io);
   const reported = {
     ...(params === undefined ? {} : { params }),
     ...(accuracy === undefined ? {} : { test_accuracy: accuracy }),
@@ -166,22 +167,15 @@ async function readBase(
   return { file: resolved, submission: document as ImportedSubmission };
 }
 
-async function readModel(file: string, shown: string): Promise<Uint8Array> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info) throw new UsageError(`cannot read ${shown}: no such file`);
-  if (info.isDirectory()) throw new UsageError(`cannot read ${shown}: it is a directory`);
-  if (info.size > MAX_MODEL_BYTES) {
+/** The model's bytes, read through the cap, so a device or a FIFO cannot make it read gigabytes. */
+async function readModel(shown: string, io: CliIo): Promise<Uint8Array> {
+  const bytes = await readCappedFile(shown, io, MAX_MODEL_BYTES);
+  if (bytes.length > MAX_MODEL_BYTES) {
     throw new UsageError(
-      `${shown} is ${Math.round(info.size / 1024 / 1024)} MB; a network within the assignment's parameter budget is about 1 MB as ONNX`,
+      `${shown} is larger than ${MAX_MODEL_BYTES / 1024 / 1024} MB; a network within the assignment's parameter budget is about 1 MB as ONNX`,
     );
   }
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${shown}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+  return bytes;
 }
 
 function parseFigure(

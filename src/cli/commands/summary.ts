@@ -1,6 +1,8 @@
+import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
 import { formatSummary, formatValidation, summarizeSubmission } from '../../spec/index.js';
+import { readCappedFile } from '../read-file.js';
 import type { Command } from '../types.js';
-import { fileArgument, readSubmissionFile } from './validate.js';
+import { fileArgument } from './validate.js';
 
 const USAGE = 'autograder summary FILE';
 
@@ -14,7 +16,7 @@ export const command: Command = {
       );
       return 0;
     }
-    const bytes = await readSubmissionFile(parsed.file, io);
+    const bytes = await readCappedFile(parsed.file, io, DEFAULT_RUBRIC.limits.max_file_bytes);
     const { result, tables } = summarizeSubmission(bytes);
     const final = result.valid ? result.submission.final : undefined;
     if (tables.length > 0) io.stdout(formatSummary(tables, { final }));

@@ -1,53 +1,12 @@
-import { open } from 'node:fs/promises';
-import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
 import { formatValidation, validateSubmission } from '../../spec/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
+import { readCappedFile } from '../read-file.js';
 import type { CliIo, Command } from '../types.js';
 
 const USAGE = 'autograder validate FILE [--json]';
-
-/**
- * Reads a submission file, at most one byte past the rubric's size cap: the validator then
- * refuses an oversized file without this process ever holding tens of megabytes.
- * A file that cannot be read is a usage problem (exit 2), not an invalid submission.
- */
-export async function readSubmissionFile(
-  file: string,
-  io: CliIo,
-  maxBytes: number = DEFAULT_RUBRIC.limits.max_file_bytes,
-): Promise<Uint8Array> {
-  const resolved = path.resolve(io.cwd, file);
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(resolved, 'r');
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new UsageError(`cannot read ${file}: it is a directory`);
-    const buffer = new Uint8Array(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return buffer.subarray(0, length);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reasons: Record<string, string> = {
-      ENOENT: 'no such file',
-      EACCES: 'permission denied',
-      EISDIR: 'it is a directory',
-    };
-    const reason =
-      (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
-    throw new UsageError(`cannot read ${file}: ${reason}`);
-  } finally {
-    await handle?.close();
-  }
-}
 
 /** The one positional FILE of validate and summary, and their boolean flags. */
 export function fileArgument(
@@ -76,7 +35,7 @@ export const command: Command = {
       );
       return 0;
     }
-    const bytes = await readSubmissionFile(parsed.file, io);
+    const bytes = await readCappedFile(parsed.file, io, DEFAULT_RUBRIC.limits.max_file_bytes);
     const result = validateSubmission(bytes);
     if (parsed.flags.has('json')) {
       const report = {
