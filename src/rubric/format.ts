@@ -55,3 +55,12 @@ export function scoreStatus(score: number, points: number): 'passed' | 'partial'
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
+
+/**
+ * Student-chosen text as a Markdown code span, safe in a table cell: backticks cannot close the
+ * span, a newline cannot end the row, and `|`, which splits a GFM table cell even inside a code
+ * span, is written `\|` (shown as `|`).
+ */
+export function markdownCode(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')}\``;
+}

@@ -20,7 +20,14 @@ export {
 } from './checks.js';
 export { DEFAULT_BASELINE_SUBMISSION, DEFAULT_RUBRIC } from './default-rubric.js';
 export { RubricError } from './errors.js';
-export { formatCount, formatMacs, formatPercent, formatScore } from './format.js';
+export {
+  escapeMarkdown,
+  formatCount,
+  formatMacs,
+  formatPercent,
+  formatScore,
+  markdownCode,
+} from './format.js';
 export { experimentRecord, recheckRecord } from './records.js';
 export {
   buildFailureResult,

@@ -7,6 +7,7 @@ import {
   formatPercent,
   formatPercentOrDash,
   formatScore,
+  markdownCode,
 } from './format.js';
 import { trialOf } from './trial.js';
 import type { ExperimentRecord, FailureReason, ResultFile } from './types.js';
@@ -111,7 +112,7 @@ export function renderResultMarkdown(result: Omit<ResultFile, 'output'>): string
       '|---|---|',
       ...x.errors.map(
         (e) =>
-          `| ${e.path === '' ? '(whole file)' : `\`${e.path.replace(/`/g, "'")}\``} | ${escapeMarkdown(e.message)} |`,
+          `| ${e.path === '' ? '(whole file)' : markdownCode(e.path)} | ${escapeMarkdown(e.message)} |`,
       ),
     );
     return `${lines.join('\n')}\n`;

@@ -17,7 +17,8 @@ export function isCsvFormat(value: string): value is CsvFormat {
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
   if (typeof value === 'number') return formatScore(value);
-  const safe = /^[=+@\t\r]/.test(value) ? `'${value}` : value;
+  // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR before one) as a formula.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/index.js';
 import { StateStoreError } from './errors.js';
 import { UNFINISHED_STATUSES } from './lifecycle.js';
 import { RecordStore, type RecordStoreOptions, type RecordTable } from './record-store.js';
@@ -64,9 +65,9 @@ export class FileSystemRecordTable implements RecordTable {
   }
 
   private async writeTemp(file: string, record: SubmissionRecord): Promise<string> {
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
     const temp = path.join(path.dirname(file), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const handle = await open(temp, 'wx');
+    const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
       await handle.sync();
@@ -114,8 +115,8 @@ export class FileSystemRecordTable implements RecordTable {
   private async acquire(lock: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await mkdir(path.dirname(lock), { recursive: true });
-        await (await open(lock, 'wx')).close();
+        await mkdir(path.dirname(lock), { recursive: true, mode: PRIVATE_DIR_MODE });
+        await (await open(lock, 'wx', PRIVATE_FILE_MODE)).close();
         return;
       } catch (error) {
         if (!isErrno(error, 'EEXIST')) throw failure(`cannot lock ${lock}`, error);

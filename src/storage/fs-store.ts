@@ -11,6 +11,13 @@ function isErrno(error: unknown, code: string): boolean {
 }
 
 /**
+ * Modes of what the local stores write: the state holds token hashes and every student's
+ * results, so only the user who runs the service may read it.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+/**
  * An ObjectStore in a directory: key "a/b.json" is file "<root>/a/b.json". Writes go to a
  * temporary file first, so a reader never sees half an object. There are no versions: a
  * versionId is ignored.
@@ -70,8 +77,8 @@ export class FileSystemObjectStore implements ObjectStore {
     const dir = path.dirname(file);
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(temp, body, { flag: 'wx' });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      await writeFile(temp, body, { flag: 'wx', mode: PRIVATE_FILE_MODE });
       if (options.ifNoneMatch) {
         // link() fails when the target exists, atomically: the conditional put of the fs.
         try {

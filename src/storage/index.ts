@@ -1,5 +1,5 @@
 export { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
-export { FileSystemObjectStore } from './fs-store.js';
+export { FileSystemObjectStore, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './fs-store.js';
 export { KEY_LIMITS, keyBytes, keyProblem } from './key-grammar.js';
 export {
   createLoopbackS3Client,

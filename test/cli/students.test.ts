@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,14 @@ describe('autograder students import', () => {
     expect(thirdCode).toBe(0);
     expect(third.out()).toBe('');
     expect(third.err()).toContain('No new students in the roster');
+    // Token hashes and quota slots: only the user running the service may read them.
+    for (const entry of await readdir(state, { withFileTypes: true, recursive: true })) {
+      const full = path.join(entry.parentPath, entry.name);
+      expect([entry.name, ((await stat(full)).mode & 0o777).toString(8)]).toEqual([
+        entry.name,
+        entry.isDirectory() ? '700' : '600',
+      ]);
+    }
   });
 
   it('still refuses to add a student who holds a token, with exit 1', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,5 +258,32 @@ describe.each(adapters)('state store: %s', (_name, open) => {
     expect(alice.map((r) => r.id)).toEqual(['a-000000000002', 'a-000000000001']);
     expect(unfinished.map((r) => r.id).sort()).toEqual(['a-000000000002', 'b-000000000001']);
     expect(missing).toBeUndefined();
+  });
+});
+
+/** Every file and folder below `root` with its permission bits. */
+async function modesBelow(root: string): Promise<Map<string, number>> {
+  const modes = new Map<string, number>();
+  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    modes.set(path.relative(root, full), (await stat(full)).mode & 0o777);
+  }
+  return modes;
+}
+
+describe('files on disk are private to the user running the service', () => {
+  it('writes records 0600 in folders 0700', async () => {
+    // Prepare
+    const root = path.join(dir, 'modes');
+    const store = createFileSystemStateStore(root);
+    // Act
+    await store.claim(claimBy('lambda-1'));
+    const modes = await modesBelow(root);
+    // Assess
+    expect(modes.size).toBeGreaterThan(0);
+    for (const [name, mode] of modes) {
+      const isDir = (await stat(path.join(root, name))).isDirectory();
+      expect([name, mode.toString(8)]).toEqual([name, isDir ? '700' : '600']);
+    }
   });
 });
