@@ -379,7 +379,8 @@ export class AutograderStack extends Stack {
       accessLogs,
       submissionsTable: records.table,
       logRetention,
-      makeFunction: (id, folder, environment) => this.lambda(id, folder, logRetention, environment),
+      makeFunction: (id, folder, environment, timeout) =>
+        this.lambda(id, folder, logRetention, environment, timeout),
     });
 
     // --- Outputs ---
@@ -444,6 +445,7 @@ export class AutograderStack extends Stack {
     folder: string,
     retention: logs.RetentionDays,
     environment: Record<string, string>,
+    timeout: Duration = LAMBDA_TIMEOUT,
   ): NodejsFunction {
     return new NodejsFunction(this, id, {
       entry: path.join(repoRoot, 'functions', folder, 'index.ts'),
@@ -453,7 +455,7 @@ export class AutograderStack extends Stack {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
-      timeout: LAMBDA_TIMEOUT,
+      timeout,
       environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
       logGroup: new logs.LogGroup(this, `${id}Logs`, {
         retention,

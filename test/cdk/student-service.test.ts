@@ -99,4 +99,35 @@ describe("the students' page and API in the stack", () => {
       '/results/*',
     );
   });
+
+  it('lets the API Lambda make only the DynamoDB calls it makes: no Scan, DeleteItem or batch writes', () => {
+    // Act
+    const policies = template.findResources('AWS::IAM::Policy') as Resources;
+    const actions = Object.entries(policies)
+      .filter(([id]) => id.startsWith('StudentApi'))
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      )
+      .flatMap((s) => [s.Action].flat() as string[])
+      .filter((a) => a.startsWith('dynamodb:'));
+    // Assess
+    expect([...new Set(actions)].sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it('stops the API function before API Gateway stops waiting for it', () => {
+    // Act
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Resources;
+    const functions = template.findResources('AWS::Lambda::Function') as Resources;
+    const api = Object.entries(functions).find(([id]) => id.startsWith('StudentApi'));
+    // Assess
+    const waits = Object.values(integrations).map((i) => i.Properties.TimeoutInMillis);
+    expect(waits).toEqual([29_000]);
+    expect(api?.[1].Properties.Timeout).toBeLessThan(29);
+  });
 });
