@@ -19,6 +19,7 @@ import type { BackendInfo } from '../train/types.js';
 import type { ApiDeps } from './api.js';
 import { type StudentServer, startStudentServer } from './http-server.js';
 import { RecordDesk } from './record-desk.js';
+import { lockStateDir, type StateLock } from './state-lock.js';
 import type { SubmissionProgress } from './types.js';
 
 /** Names the intake and jobs use for the two "buckets", both one directory here. */
@@ -50,6 +51,17 @@ export function studentsDirOf(stateDir: string): string {
 }
 
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  // One process per state directory: refused here, before anything reads or writes it.
+  const lock = await lockStateDir(options.stateDir);
+  try {
+    return await startLocked(options, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: LocalServiceOptions, lock: StateLock): Promise<LocalService> {
   const report = options.report ?? (() => {});
   const rubric = options.rubric ?? DEFAULT_RUBRIC;
   const files = new FileSystemObjectStore(path.join(options.stateDir, 'files'));
@@ -164,6 +176,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   });
   return {
     ...server,
+    close: async () => {
+      await server.close();
+      await lock.release();
+    },
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

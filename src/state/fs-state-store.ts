@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../storage/index.js';
+import {
+  isErrno,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  StorageError,
+  withFileLock,
+} from '../storage/index.js';
 import { StateStoreError } from './errors.js';
 import { UNFINISHED_STATUSES } from './lifecycle.js';
 import { RecordStore, type RecordStoreOptions, type RecordTable } from './record-store.js';
@@ -9,10 +15,6 @@ import type { SubmissionRecord } from './types.js';
 
 const TEMP_PREFIX = '.tmp-';
 const LOCK_SUFFIX = '.lock';
-
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
 
 function failure(what: string, error: unknown): StateStoreError {
   return new StateStoreError(`${what}: ${(error as Error).message}`, { cause: error });
@@ -94,40 +96,26 @@ export class FileSystemRecordTable implements RecordTable {
 
   async replace(record: SubmissionRecord, expectedRevision: number): Promise<boolean> {
     const file = this.fileOf(record.student, record.id);
-    const lock = `${file}${LOCK_SUFFIX}`;
-    await this.acquire(lock);
     try {
-      const current = await this.readFileRecord(file);
-      if (!current || current.revision !== expectedRevision) return false;
-      const temp = await this.writeTemp(file, record);
-      try {
-        await rename(temp, file);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw failure(`cannot replace ${file}`, error);
-      }
-      return true;
-    } finally {
-      await rm(lock, { force: true });
-    }
-  }
-
-  private async acquire(lock: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await mkdir(path.dirname(lock), { recursive: true, mode: PRIVATE_DIR_MODE });
-        await (await open(lock, 'wx', PRIVATE_FILE_MODE)).close();
-        return;
-      } catch (error) {
-        if (!isErrno(error, 'EEXIST')) throw failure(`cannot lock ${lock}`, error);
-      }
-      try {
-        const { mtimeMs } = await stat(lock);
-        if (Date.now() - mtimeMs > this.staleLockMs) await rm(lock, { force: true });
-      } catch (error) {
-        if (!isErrno(error, 'ENOENT')) throw failure(`cannot inspect ${lock}`, error);
-      }
-      await this.sleep(Math.min(100, 2 + attempt * 5));
+      return await withFileLock(
+        `${file}${LOCK_SUFFIX}`,
+        { staleMs: this.staleLockMs, sleep: this.sleep },
+        async () => {
+          const current = await this.readFileRecord(file);
+          if (!current || current.revision !== expectedRevision) return false;
+          const temp = await this.writeTemp(file, record);
+          try {
+            await rename(temp, file);
+          } catch (error) {
+            await rm(temp, { force: true });
+            throw failure(`cannot replace ${file}`, error);
+          }
+          return true;
+        },
+      );
+    } catch (error) {
+      if (error instanceof StorageError) throw failure(error.message, error);
+      throw error;
     }
   }
 

@@ -4,18 +4,8 @@ import { link, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:
 import path from 'node:path';
 import { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
 import { keyProblem, TEMP_PREFIX } from './key-grammar.js';
+import { isErrno, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 import type { ObjectStore } from './types.js';
-
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
-
-/**
- * Modes of what the local stores write: the state holds token hashes and every student's
- * results, so only the user who runs the service may read it.
- */
-export const PRIVATE_FILE_MODE = 0o600;
-export const PRIVATE_DIR_MODE = 0o700;
 
 /**
  * An ObjectStore in a directory: key "a/b.json" is file "<root>/a/b.json". Writes go to a

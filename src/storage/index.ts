@@ -1,5 +1,6 @@
 export { InvalidKeyError, ObjectTooLargeError, StorageError } from './errors.js';
-export { FileSystemObjectStore, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './fs-store.js';
+export { type FileLockOptions, withFileLock } from './file-lock.js';
+export { FileSystemObjectStore } from './fs-store.js';
 export { KEY_LIMITS, keyBytes, keyProblem } from './key-grammar.js';
 export {
   createLoopbackS3Client,
@@ -7,6 +8,7 @@ export {
   type LoopbackS3,
   startLoopbackS3,
 } from './loopback-s3.js';
+export { isErrno, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 export {
   createS3Client,
   type S3ClientSettings,

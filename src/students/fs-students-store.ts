@@ -1,17 +1,21 @@
-import { FileSystemObjectStore } from '../storage/index.js';
+import path from 'node:path';
+import { FileSystemObjectStore, withFileLock } from '../storage/index.js';
 import { StudentExistsError } from './errors.js';
 import { slotsInWindow, takeSlot } from './quota.js';
 import type { QuotaDecision, QuotaStore, StudentRecord, StudentsStore } from './types.js';
 
 const JSON_TYPE = { contentType: 'application/json' };
+/** A quota update takes milliseconds; a lock this old was left by a process that died. */
+const QUOTA_LOCK = { staleMs: 10_000 };
 
 /**
  * Students, token hashes and quota slots as files under a state directory:
  * students/<name>.json, tokens/<sha256>.json and quotas/<name>.json. Each file is written
  * whole (temporary file, then rename), so a reader never sees half of one.
  *
- * Quota updates are serialised per student inside this process: the local service is one
- * process, and the CLI's students commands never touch quotas.
+ * Quota updates are serialised per student inside this process, and under a lock file
+ * (quotas/<name>.lock) across processes, so two processes sharing the folder cannot lose one
+ * another's slots.
  */
 export class FileSystemStudentsStore implements StudentsStore, QuotaStore {
   private readonly files: FileSystemObjectStore;
@@ -78,7 +82,7 @@ export class FileSystemStudentsStore implements StudentsStore, QuotaStore {
   }
 
   take(student: string, now: number, limit: number, windowMs: number): Promise<QuotaDecision> {
-    return this.serialised(student, async () => {
+    return this.serialisedAndLocked(student, async () => {
       const outcome = takeSlot(await this.readSlots(student), now, limit, windowMs);
       if (!outcome.allowed) return outcome;
       await this.writeSlots(student, outcome.slots);
@@ -87,7 +91,7 @@ export class FileSystemStudentsStore implements StudentsStore, QuotaStore {
   }
 
   release(student: string, slot: number): Promise<void> {
-    return this.serialised(student, async () => {
+    return this.serialisedAndLocked(student, async () => {
       const slots = await this.readSlots(student);
       const index = slots.indexOf(slot);
       if (index < 0) return;
@@ -98,6 +102,12 @@ export class FileSystemStudentsStore implements StudentsStore, QuotaStore {
 
   async slots(student: string, now: number, windowMs: number): Promise<number[]> {
     return slotsInWindow(await this.readSlots(student), now, windowMs);
+  }
+
+  private serialisedAndLocked<T>(student: string, fn: () => Promise<T>): Promise<T> {
+    return this.serialised(student, () =>
+      withFileLock(path.join(this.dir, 'quotas', `${student}.lock`), QUOTA_LOCK, fn),
+    );
   }
 
   private async readStudent(student: string): Promise<StudentRecord | undefined> {
