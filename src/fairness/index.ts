@@ -53,6 +53,7 @@ export {
   normalPdf,
   normalQuantile,
   probabilityWithin,
+  quantile,
   rateUpperBound,
   robustSd,
   sampleSd,

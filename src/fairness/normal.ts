@@ -134,6 +134,18 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between order statistics (R's type 7). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new RangeError('the quantile of no values is undefined');
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+  const low = Math.floor(at);
+  const high = Math.min(low + 1, sorted.length - 1);
+  return (
+    (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (at - low)
+  );
+}
+
 /**
  * The standard deviation estimated from the median absolute deviation (× 1.4826, which makes it
  * the sd for normal data): one run that collapsed with its seed does not inflate it.

@@ -16,12 +16,17 @@ export interface ParallelTrainingOptions {
   selectBackend: () => Promise<BackendInfo>;
   /** Threads of each worker's wasm backend. */
   wasmThreads: number;
+  /**
+   * Train on a worker thread even with one worker, keeping this thread free: the local service
+   * answers HTTP on it while a job trains.
+   */
+  offMainThread?: boolean;
 }
 
 /**
  * Trains `workers` experiments at once on a pool of worker threads, started on first use once
  * the backend is known. The tensorflow backend (one GPU, which each TensorFlow instance would
- * claim whole) and a single worker train in this thread, one experiment at a time.
+ * claim whole) and a single worker (unless offMainThread) train in this thread, one at a time.
  */
 export function parallelTraining(options: ParallelTrainingOptions): ParallelTraining {
   const workers = Math.max(1, Math.floor(options.workers));
@@ -30,7 +35,7 @@ export function parallelTraining(options: ParallelTrainingOptions): ParallelTrai
     pool ??= options
       .selectBackend()
       .then((backend) =>
-        workers > 1 && backend.name !== 'tensorflow'
+        (workers > 1 || options.offMainThread === true) && backend.name !== 'tensorflow'
           ? new TrainerPool({ workers, backend: backend.name, wasmThreads: options.wasmThreads })
           : undefined,
       );

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { Cifar10Dataset } from '../data/types.js';
-import type { GradeEvent } from '../grade/index.js';
+import type { GradeDeps, GradeEvent } from '../grade/index.js';
 import { InProcessLauncher, type JobLauncher } from '../launch/index.js';
 import { buildPage, type PageAssets } from '../page/build.js';
 import { runGradeJob } from '../pipeline/grade-job.js';
@@ -31,6 +31,8 @@ export interface LocalServiceOptions {
   port: number;
   loadData: () => Promise<Cifar10Dataset>;
   selectBackend: () => Promise<BackendInfo>;
+  /** Trains one experiment; `serve` passes a worker-thread trainer, so HTTP is never starved. */
+  train?: GradeDeps['train'];
   slice?: { limitTrain?: number; limitTest?: number };
   /** Overrides the rubric's submissions per 24 hours. */
   quota?: number;
@@ -89,6 +91,7 @@ async function startLocked(options: LocalServiceOptions, lock: StateLock): Promi
           storeFor,
           loadData: options.loadData,
           selectBackend: options.selectBackend,
+          ...(options.train ? { train: options.train } : {}),
           rubric,
           ...(options.slice ? { slice: options.slice } : {}),
           onProgress: (p) => {

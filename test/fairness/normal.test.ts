@@ -5,6 +5,7 @@ import {
   mean,
   normalCdf,
   normalQuantile,
+  quantile,
   rateUpperBound,
   sampleSd,
   sdUpperBound,
@@ -88,5 +89,26 @@ describe('normal-noise arithmetic', () => {
     expect(binomialCdf(1, 60, one)).toBeCloseTo(0.05, 9);
     expect(one).toBeGreaterThan(none);
     expect(rateUpperBound(60, 60)).toBe(1);
+  });
+});
+
+describe('quantile', () => {
+  it.each([
+    // R: quantile(c(1, 2, 3, 4), c(0, 0.5, 0.99, 1), type = 7) gives 1, 2.5, 3.97, 4.
+    { values: [4, 1, 3, 2], q: 0, expected: 1 },
+    { values: [4, 1, 3, 2], q: 0.5, expected: 2.5 },
+    { values: [4, 1, 3, 2], q: 0.99, expected: 3.97 },
+    { values: [4, 1, 3, 2], q: 1, expected: 4 },
+    { values: [7], q: 0.99, expected: 7 },
+  ])('gives the $q-quantile of $values as R type 7 does: $expected', ({ values, q, expected }) => {
+    // Act
+    const value = quantile(values, q);
+    // Assess
+    expect(value).toBeCloseTo(expected, 12);
+  });
+
+  it('refuses no values', () => {
+    // Assess
+    expect(() => quantile([], 0.5)).toThrow(RangeError);
   });
 });

@@ -1,5 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { readConfig } from '../../config.js';
+import { parallelTraining } from '../../grade/index.js';
 import { startLocalService, studentsDirOf } from '../../service/local-service.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shown, stateDir } from '../state-flags.js';
@@ -12,8 +14,9 @@ const USAGE =
 const HELP = `Usage: ${USAGE}
 
 Serves the students' page at / and the API at /api/ on 127.0.0.1 only, with the stores as
-files under the state directory. Submissions are validated, stored, and graded in this
-process one at a time (the others wait in the queue). Prints "Listening on URL" first.
+files under the state directory, which one serve holds at a time. Submissions are validated,
+stored, and graded one at a time on a worker thread (the others wait in the queue). Prints
+"Listening on URL" first.
 Issue tokens with "autograder students add NAME --state DIR". Stop with Ctrl-C.
 
   --port N          the port (default 8080; 0 picks a free one)
@@ -44,10 +47,19 @@ async function run(args: string[], io: CliIo, signal?: AbortSignal): Promise<num
   const quota = integerFlag('quota', values.quota, 0);
   const flags = trainingFlags(values, io);
   const dir = stateDir(values, io);
+  const setup = sharedSetup(flags);
+  // Jobs train on a worker thread: this one answers HTTP (and renews intake's leases) meanwhile.
+  const trainer = parallelTraining({
+    workers: 1,
+    selectBackend: setup.selectBackend,
+    wasmThreads: readConfig(io.env).wasmThreads ?? 1,
+    offMainThread: true,
+  });
   const service = await startLocalService({
     stateDir: dir,
     port,
-    ...sharedSetup(flags),
+    ...setup,
+    train: trainer.train,
     ...(flags.slice ? { slice: flags.slice } : {}),
     ...(quota !== undefined ? { quota } : {}),
     report: (line) => io.stdout(`${line}\n`),
@@ -66,6 +78,7 @@ async function run(args: string[], io: CliIo, signal?: AbortSignal): Promise<num
   });
   io.stdout('Stopping: finishing the HTTP requests in flight\n');
   await service.close();
+  await trainer.close();
   return 0;
 }
 
