@@ -4,7 +4,7 @@ import { formatValidation, validateSubmission } from '../../spec/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { readCappedFile } from '../read-file.js';
-import type { CliIo, Command } from '../types.js';
+import type { Command } from '../types.js';
 
 const USAGE = 'autograder validate FILE [--json]';
 
