@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, isBackendName, readConfig } from '../config.js';
+import { isBackendName } from '../config.js';
 import {
   type Cifar10Dataset,
   createDownloadReporter,
@@ -10,6 +10,7 @@ import {
 import { type DataSlice, parallelTraining } from '../grade/index.js';
 import { selectBackend } from '../train/index.js';
 import type { BackendInfo, BackendName } from '../train/types.js';
+import { cliConfig } from './config.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './types.js';
 
@@ -61,13 +62,7 @@ export function trainingFlags(
   },
   io: CliIo,
 ): TrainingFlags {
-  let config: ReturnType<typeof readConfig>;
-  try {
-    config = readConfig(io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = cliConfig(io);
   if (values.backend !== undefined && !isBackendName(values.backend)) {
     throw new UsageError(`--backend must be tensorflow, wasm or cpu, got "${values.backend}"`);
   }
@@ -141,13 +136,7 @@ export function trainingWorkers(
   setup: ReturnType<typeof sharedSetup>,
   io: CliIo,
 ): ReturnType<typeof parallelTraining> {
-  let config: ReturnType<typeof readConfig>;
-  try {
-    config = readConfig(io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = cliConfig(io);
   const wasmThreads = config.wasmThreads ?? 1;
   const workers =
     integerFlag('workers', workersFlag, 1) ?? config.workers ?? defaultWorkers(wasmThreads);

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ConfigError, readConfig } from '../../config.js';
 import { createDownloadReporter, ensureCifar10 } from '../../data/index.js';
+import { cliConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
@@ -45,13 +45,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
         : `unknown subcommand "${positionals.join(' ')}"; expected fetch`,
     );
   }
-  let config: ReturnType<typeof readConfig>;
-  try {
-    config = readConfig(io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = cliConfig(io);
   const url = values.url ?? config.cifar10Url;
   if (!/^https?:\/\/[^/]+/.test(url)) {
     throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { ConfigError, readStaffConfig } from '../../config.js';
 import { calibrationLookup, type GradeDeps, gradeFiles } from '../../grade/index.js';
 import { DEFAULT_RUBRIC, formatScore } from '../../rubric/index.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../../staff/index.js';
 import { createS3Client } from '../../storage/index.js';
 import { createProgressReporter } from '../../train/index.js';
+import { cliStaffConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
@@ -155,13 +155,7 @@ async function regradeStack(
   students: string[] | undefined,
   io: CliIo,
 ): Promise<number> {
-  let s3Endpoint: string | undefined;
-  try {
-    s3Endpoint = readStaffConfig(io.env).s3Endpoint;
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { s3Endpoint } = cliStaffConfig(io);
   const stack = await resolveStack(stackName, new CloudFormationClient({}));
   const s3 = createS3Client(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {});
   const listings = await new S3JsonSource(s3, stack.submissionsBucket, stack.uploadPrefix).list();

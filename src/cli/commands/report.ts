@@ -1,6 +1,5 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, readStaffConfig } from '../../config.js';
 import { DEFAULT_RUBRIC } from '../../rubric/index.js';
 import {
   buildReport,
@@ -15,6 +14,7 @@ import {
   StaffCommandError,
   stackJsonSource,
 } from '../../staff/index.js';
+import { cliStaffConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shownPath } from '../paths.js';
@@ -50,13 +50,7 @@ async function openSource(
 ): Promise<JsonSource> {
   if (values.stack !== undefined) {
     if (positionals.length > 0) throw new UsageError('give RESULTS_DIR or --stack, not both');
-    let s3Endpoint: string | undefined;
-    try {
-      s3Endpoint = readStaffConfig(io.env).s3Endpoint;
-    } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(error.message);
-      throw error;
-    }
+    const { s3Endpoint } = cliStaffConfig(io);
     const { source } = await stackJsonSource(values.stack, { s3Endpoint });
     return source;
   }

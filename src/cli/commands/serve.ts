@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readConfig } from '../../config.js';
 import { parallelTraining } from '../../grade/index.js';
 import { startLocalService, studentsDirOf } from '../../service/local-service.js';
+import { cliConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { shown, stateDir } from '../state-flags.js';
 import { integerFlag, sharedSetup, TRAINING_OPTIONS, trainingFlags } from '../training-flags.js';
@@ -52,7 +52,7 @@ async function run(args: string[], io: CliIo, signal?: AbortSignal): Promise<num
   const trainer = parallelTraining({
     workers: 1,
     selectBackend: setup.selectBackend,
-    wasmThreads: readConfig(io.env).wasmThreads ?? 1,
+    wasmThreads: cliConfig(io).wasmThreads ?? 1,
     offMainThread: true,
   });
   const service = await startLocalService({
