@@ -13,6 +13,11 @@ export type RunJob = (request: GradeJobRequest, jobId: string) => Promise<number
 export interface InProcessLauncherOptions {
   /** Hears RUNNING, SUCCEEDED and FAILED as EventBridge hears them from Batch. */
   onStateChange?: JobStateListener;
+  /**
+   * Job ids are `<prefix>-<n>`; default "local". A service that outlives its process gives each
+   * process its own, so a record's job from before a restart is never taken for a new one.
+   */
+  idPrefix?: string;
 }
 
 /** Exit code a cancelled job's `finished` settles with (it never ran). */
@@ -47,7 +52,7 @@ export class InProcessLauncher implements JobLauncher {
     const existing = known ? this.jobs.get(known) : undefined;
     if (existing) return { ...existing.launched, existing: true };
 
-    const id = `local-${++this.count}`;
+    const id = `${this.options.idPrefix ?? 'local'}-${++this.count}`;
     const environment = Object.entries(jobEnvironment(request)).map(([name, value]) => ({
       name,
       value,

@@ -17,6 +17,12 @@ export interface SweepDeps {
   jobStaleMs: number;
   /** How often a job Batch has no trace of is submitted again before it is given up. Default 1. */
   maxResubmissions?: number;
+  /**
+   * Also submit again a lost job that had started. On AWS a running job is lost only after
+   * Batch's own retries, so it ends in a failure; a local service that was killed mid-job
+   * starts it over.
+   */
+  resubmitRunning?: boolean;
   now?: () => number;
   log?: Logger;
   /** Hears the queue's state once per sweep, for the queue-age alarm. */
@@ -148,7 +154,9 @@ async function lostJob(
     key: object.key,
     ...(object.version_id ? { versionId: object.version_id } : {}),
   };
-  if (record.status === 'queued' && resubmissions < (deps.maxResubmissions ?? 1)) {
+  const resubmittable =
+    record.status === 'queued' || (record.status === 'running' && deps.resubmitRunning === true);
+  if (resubmittable && resubmissions < (deps.maxResubmissions ?? 1)) {
     const jobName = `${record.job_name ?? record.id}-r${resubmissions + 1}`;
     const job = await intake.launcher.launch({
       submission,
@@ -157,8 +165,8 @@ async function lostJob(
       jobName,
     });
     await intake.state.transition(record.student, record.id, {
-      from: ['queued'],
-      to: 'queued',
+      from: [record.status],
+      to: record.status,
       set: { job_id: job.id, job_name: jobName, resubmissions: resubmissions + 1 },
     });
     note(record, 'resubmitted', job.id);

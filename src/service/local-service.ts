@@ -10,7 +10,12 @@ import type { GradeDeps, GradeEvent } from '../grade/index.js';
 import { InProcessLauncher, type JobLauncher } from '../launch/index.js';
 import { buildPage, type PageAssets } from '../page/build.js';
 import { runGradeJob } from '../pipeline/grade-job.js';
-import { handleJobStateChange, handleSubmission, type IntakeDeps } from '../pipeline/index.js';
+import {
+  handleJobStateChange,
+  handleSubmission,
+  type IntakeDeps,
+  sweepSubmissions,
+} from '../pipeline/index.js';
 import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
 import { createFileSystemStateStore } from '../state/index.js';
 import { FileSystemObjectStore } from '../storage/index.js';
@@ -41,12 +46,20 @@ export interface LocalServiceOptions {
   report?: (line: string) => void;
   page?: PageAssets;
   now?: () => number;
+  sweepEveryMs?: number;
+  /** Hears the URL once the server listens, before anything else is reported. */
+  onListening?: (url: string) => void;
 }
 
 export interface LocalService extends StudentServer {
   /** Settles once every job launched so far has finished. */
   idle(): Promise<void>;
+  /** Moves on what should have moved and did not (runs at start and every sweepEveryMs). */
+  sweep(): Promise<unknown>;
 }
+
+/** How often the local service looks for records a job left behind. */
+const SWEEP_EVERY_MS = 30_000;
 
 export function studentsDirOf(stateDir: string): string {
   return path.join(stateDir, 'students');
@@ -122,6 +135,8 @@ async function startLocked(options: LocalServiceOptions, lock: StateLock): Promi
       onStateChange: async (detail) => {
         await handleJobStateChange(detail, { storeFor, state });
       },
+      // This process's own job ids: a record's job from before a restart is never mistaken for one.
+      idPrefix: `local-${Date.now().toString(36)}`,
     },
   );
   const launcher: JobLauncher = {
@@ -148,6 +163,32 @@ async function startLocked(options: LocalServiceOptions, lock: StateLock): Promi
     rubric,
     // The API's quota limits each student; every accepted upload is graded, none superseded.
     queue: { maxQueuedPerStudent: Number.MAX_SAFE_INTEGER, supersede: false },
+  };
+  // What a killed, crashed or disk-full run left unfinished is moved on, as the sweeper Lambda
+  // does on AWS: at start (every job of a previous process is lost, and is run again once), then
+  // on a timer (a result write that failed for lack of space is tried again).
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = (): Promise<unknown> => {
+    sweeping = sweeping
+      .then(() =>
+        sweepSubmissions({
+          intake,
+          jobState: { storeFor, state },
+          jobStaleMs: 0,
+          intakeStaleMs: 0,
+          resubmitRunning: true,
+          ...(options.now ? { now: options.now } : {}),
+          log: (entry) => {
+            if (entry.event === 'swept' && entry.action !== 'waiting') {
+              report(
+                `swept ${entry.student}/${entry.id} (was ${entry.was}): ${entry.action}${entry.detail ? ` ${entry.detail}` : ''}`,
+              );
+            }
+          },
+        }),
+      )
+      .catch((error: unknown) => report(`sweep failed: ${String(error)}`));
+    return sweeping;
   };
   const desk = new RecordDesk({
     records: state,
@@ -177,12 +218,20 @@ async function startLocked(options: LocalServiceOptions, lock: StateLock): Promi
     page: options.page ?? (await buildPage()),
     port: options.port,
   });
+  // Where it listens comes first (serve's first line), then what a previous run left is swept.
+  options.onListening?.(server.url);
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), options.sweepEveryMs ?? SWEEP_EVERY_MS);
+  sweeper.unref();
   return {
     ...server,
     close: async () => {
+      clearInterval(sweeper);
       await server.close();
+      await sweeping;
       await lock.release();
     },
+    sweep,
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

@@ -8,6 +8,8 @@ export interface ServeProcess {
   /** Everything it printed so far. */
   stdout: () => string;
   stop: () => Promise<void>;
+  /** kill -9: no cleanup, as a crash or the OOM killer would end it. */
+  kill: () => Promise<void>;
 }
 
 /**
@@ -50,6 +52,12 @@ export async function startServe(
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
       await exited;
     },
   };

@@ -63,8 +63,8 @@ async function run(args: string[], io: CliIo, signal?: AbortSignal): Promise<num
     ...(flags.slice ? { slice: flags.slice } : {}),
     ...(quota !== undefined ? { quota } : {}),
     report: (line) => io.stdout(`${line}\n`),
+    onListening: (url) => io.stdout(`Listening on ${url}\n`),
   });
-  io.stdout(`Listening on ${service.url}\n`);
   const where = shown(io, dir);
   const students = await readdir(path.join(studentsDirOf(dir), 'students')).catch(() => []);
   io.stdout(
