@@ -26,6 +26,7 @@ import {
   makeWorkspace,
   runCommand,
   STACK_FRAME,
+  startCommand,
 } from './workspace.js';
 
 const exec = promisify(execFile);
@@ -170,21 +171,12 @@ async function journeyThroughServe(command: DocCommand): Promise<void> {
   expect(await portIsFree(8080), `${command.where}: port 8080 is in use on this machine`).toBe(
     true,
   );
-  const { spawn } = await import('node:child_process');
   // Its own process group, so stopping it is the terminal's Ctrl-C: SIGINT to npx and its child.
-  const child = spawn('bash', ['-c', command.text], { cwd: ws, env, detached: true });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    err += c;
-  });
+  const { child, stdout, stderr } = startCommand(command.text, { cwd: ws, env, detached: true });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setInterval(() => {
-        const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+        const match = /^Listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout());
         if (match?.[1]) {
           clearInterval(timer);
           resolve(match[1]);
@@ -192,7 +184,7 @@ async function journeyThroughServe(command: DocCommand): Promise<void> {
       }, 100);
       child.once('exit', (code) => {
         clearInterval(timer);
-        reject(new Error(`serve exited with ${code}: ${err}${out}`));
+        reject(new Error(`serve exited with ${code}: ${stderr()}${stdout()}`));
       });
     });
     const page = await fetch(`${url}/`);
@@ -219,7 +211,7 @@ async function journeyThroughServe(command: DocCommand): Promise<void> {
       };
       ({ status, result } = answer);
     }
-    expect(status, out).toBe('graded');
+    expect(status, stdout()).toBe('graded');
     expect(result && resultSchemaErrors(result)).toEqual([]);
   } finally {
     const exited = new Promise<void>((resolve) => {
@@ -230,7 +222,9 @@ async function journeyThroughServe(command: DocCommand): Promise<void> {
     await exited;
   }
   expect(await portIsFree(8080), 'serve stopped on Ctrl-C').toBe(true);
-  expect(STACK_FRAME.test(out) || STACK_FRAME.test(err), `${out}\n${err}`).toBe(false);
+  expect(STACK_FRAME.test(stdout()) || STACK_FRAME.test(stderr()), `${stdout()}\n${stderr()}`).toBe(
+    false,
+  );
 }
 
 /** Runs one block the way its marker says. */

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { REPO } from './doc-blocks.js';
 
 /** What the checkout's top level holds that commands only read: linked, not copied. */
@@ -50,25 +51,39 @@ export interface CommandRun {
   stderr: string;
 }
 
-/** Runs one documented command with bash, as a user's shell would, in the workspace. */
+/** A documented command started with bash, as a user's shell would, its output collected. */
+export function startCommand(
+  command: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv; detached?: boolean },
+): {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout: () => string;
+  stderr: () => string;
+} {
+  const child = spawn('bash', ['-c', command], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Runs one documented command to its end in the workspace. */
 export function runCommand(
   command: string,
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<CommandRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
+    const { child, stdout, stderr } = startCommand(command, options);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -76,7 +91,7 @@ export function runCommand(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ command, code, stdout, stderr });
+      resolve({ command, code, stdout: stdout(), stderr: stderr() });
     });
   });
 }
