@@ -82,13 +82,21 @@ export class InProcessLauncher implements JobLauncher {
       return CANCELLED_EXIT_CODE;
     }
     await this.report(job, 'RUNNING', {});
-    // A job that throws is a failed job (exit 1), as a container that crashes would be.
+    // A job that throws is a failed job (exit 1), as a container that crashes would be; what it
+    // threw is its status reason, so the failure result says why (a full disk, say).
+    let thrown: string | undefined;
     const code = await this.runJob(job.request, id).catch((error: unknown) => {
       this.onError(error, id);
+      thrown = error instanceof Error ? error.message : String(error);
       return 1;
     });
     await this.report(job, code === 0 ? 'SUCCEEDED' : 'FAILED', {
-      statusReason: code === 0 ? 'Essential container in task exited' : `exit code ${code}`,
+      statusReason:
+        code === 0
+          ? 'Essential container in task exited'
+          : thrown !== undefined
+            ? `the job stopped: ${thrown}`
+            : `exit code ${code}`,
       exitCode: code,
     });
     return code;

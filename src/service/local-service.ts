@@ -18,7 +18,7 @@ import {
 } from '../pipeline/index.js';
 import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
 import { createFileSystemStateStore } from '../state/index.js';
-import { FileSystemObjectStore } from '../storage/index.js';
+import { FileSystemObjectStore, type ObjectStore } from '../storage/index.js';
 import { FileSystemStudentsStore, TokenAuthenticator } from '../students/index.js';
 import type { BackendInfo } from '../train/types.js';
 import type { ApiDeps } from './api.js';
@@ -49,6 +49,8 @@ export interface LocalServiceOptions {
   sweepEveryMs?: number;
   /** Hears the URL once the server listens, before anything else is reported. */
   onListening?: (url: string) => void;
+  /** Where submissions and results are kept; default files under <state>/files. */
+  files?: ObjectStore;
 }
 
 export interface LocalService extends StudentServer {
@@ -79,7 +81,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 async function startLocked(options: LocalServiceOptions, lock: StateLock): Promise<LocalService> {
   const report = options.report ?? (() => {});
   const rubric = options.rubric ?? DEFAULT_RUBRIC;
-  const files = new FileSystemObjectStore(path.join(options.stateDir, 'files'));
+  const files = options.files ?? new FileSystemObjectStore(path.join(options.stateDir, 'files'));
   const students = new FileSystemStudentsStore(studentsDirOf(options.stateDir));
   const storeFor = () => files;
   const state = createFileSystemStateStore(path.join(options.stateDir, 'records'));

@@ -1,0 +1,98 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { syntheticCifar10 } from '../../src/data/index.js';
+import { type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
+import { startLocalService } from '../../src/service/local-service.js';
+import { FileSystemObjectStore, type ObjectStore, StorageError } from '../../src/storage/index.js';
+import { fakeTrainer } from '../fixtures/grade/fake-trainer.js';
+import { captureIo } from '../helpers/io.js';
+
+const TINY = fileURLToPath(new URL('../../rubric/examples/tiny.json', import.meta.url));
+const BACKEND = {
+  name: 'cpu' as const,
+  version: '4.22.0',
+  detail: 'cpu (test double)',
+  device: 'cpu',
+  threads: 1,
+};
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'autograder-serve-faults-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The state's file store, with a disk that fills up on demand for results. */
+function fillingStore(dir: string): ObjectStore & { full: boolean } {
+  const inner = new FileSystemObjectStore(dir);
+  const store = Object.create(inner) as ObjectStore & { full: boolean };
+  store.full = false;
+  store.put = async (key, body, options) => {
+    if (store.full && key.startsWith('results/')) {
+      throw new StorageError(`cannot write ${key}: ENOSPC: no space left on device, write`);
+    }
+    return inner.put(key, body, options);
+  };
+  return store;
+}
+
+describe('serve on a disk that fills up', () => {
+  it('ends a job whose result could not be written with one failure result once space frees, saying why', async () => {
+    // Prepare
+    const state = path.join(root, 'state');
+    const io = captureIo();
+    expect(await main(['students', 'add', 'alice', '--state', state], io)).toBe(0);
+    const token = io.out().split('\t')[1]?.trim() ?? '';
+    const files = fillingStore(path.join(state, 'files'));
+    const service = await startLocalService({
+      stateDir: state,
+      port: 0,
+      loadData: async () => syntheticCifar10({ train: 64, test: 32, seed: 2 }),
+      selectBackend: async () => BACKEND,
+      train: fakeTrainer(),
+      files,
+      sweepEveryMs: 3_600_000,
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const statusOf = async (id: string) =>
+      (await (await fetch(`${service.url}/api/submissions/${id}`, { headers: auth })).json()) as {
+        status: string;
+        result: ResultFile | null;
+      };
+    try {
+      // Act: the disk fills as the job starts, and frees before the next sweep.
+      files.full = true;
+      const posted = await fetch(`${service.url}/api/submissions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: await readFile(TINY),
+      });
+      const { id } = (await posted.json()) as { id: string };
+      await service.idle();
+      const whileFull = await statusOf(id);
+      files.full = false;
+      await service.sweep();
+      const after = await statusOf(id);
+      const results = await readdir(path.join(state, 'files', 'results', 'alice'));
+      // Assess
+      expect(posted.status).toBe(201);
+      expect(whileFull.result).toBeNull();
+      expect(after.status).toBe('failed');
+      expect(after.result && resultSchemaErrors(after.result)).toEqual([]);
+      expect(after.result?.extra_data.failure?.message).toContain(
+        'ENOSPC: no space left on device',
+      );
+      expect(results).toEqual([`${id}.json`]);
+    } finally {
+      await service.close();
+    }
+  });
+});
