@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { syntheticCifar10 } from '../../src/data/index.js';
 import { type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import { startLocalService } from '../../src/service/local-service.js';
+import { createFileSystemStateStore, uploadIdentity } from '../../src/state/index.js';
 import { FileSystemObjectStore, type ObjectStore, StorageError } from '../../src/storage/index.js';
 import { fakeTrainer } from '../fixtures/grade/fake-trainer.js';
 import { captureIo } from '../helpers/io.js';
@@ -44,7 +45,7 @@ function fillingStore(dir: string): ObjectStore & { full: boolean } {
   return store;
 }
 
-describe('serve on a disk that fills up', () => {
+describe('serve on a disk that fills up, and after a crash mid-claim', () => {
   it('ends a job whose result could not be written with one failure result once space frees, saying why', async () => {
     // Prepare
     const state = path.join(root, 'state');
@@ -90,6 +91,50 @@ describe('serve on a disk that fills up', () => {
       expect(after.result?.extra_data.failure?.message).toContain(
         'ENOSPC: no space left on device',
       );
+      expect(results).toEqual([`${id}.json`]);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("grades an upload whose intake died mid-claim, once the dead claimer's lease has expired", async () => {
+    // Prepare: what a serve killed between claiming an upload and queueing its job leaves behind.
+    const state = path.join(root, 'mid-claim');
+    const io = captureIo();
+    expect(await main(['students', 'add', 'alice', '--state', state], io)).toBe(0);
+    const id = '20261208T010203004Z-deadbeef';
+    const key = `submissions/alice/${id}.json`;
+    const files = new FileSystemObjectStore(path.join(state, 'files'));
+    await files.put(key, await readFile(TINY));
+    const records = createFileSystemStateStore(path.join(state, 'records'));
+    const claimed = await records.claim({
+      student: 'alice',
+      id,
+      object: {
+        bucket: 'local-submissions',
+        key,
+        upload: uploadIdentity({ key }),
+      },
+      owner: 'serve-that-died',
+      lease_ms: 1,
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    // Act
+    const service = await startLocalService({
+      stateDir: state,
+      port: 0,
+      loadData: async () => syntheticCifar10({ train: 64, test: 32, seed: 2 }),
+      selectBackend: async () => BACKEND,
+      train: fakeTrainer(),
+      sweepEveryMs: 3_600_000,
+    });
+    try {
+      await service.idle();
+      const record = (await records.get('alice', id)) ?? null;
+      const results = await readdir(path.join(state, 'files', 'results', 'alice'));
+      // Assess
+      expect(claimed.claimed).toBe(true);
+      expect(record?.status).toBe('graded');
       expect(results).toEqual([`${id}.json`]);
     } finally {
       await service.close();
