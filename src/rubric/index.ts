@@ -46,3 +46,10 @@ export { renderResultText } from './summary-text.js';
 export { jobTimeLimitSeconds, maxTrainingRuns } from './time-budget.js';
 export { FULL_TEST_IMAGES, FULL_TRAIN_IMAGES, isTrialResult, trialOf } from './trial.js';
 export * from './types.js';
+export {
+  type SubmissionWarning,
+  submissionWarnings,
+  WARNING_RULES,
+  type WarningInput,
+  type WarningRule,
+} from './warnings.js';

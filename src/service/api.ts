@@ -1,4 +1,4 @@
-import { DEFAULT_RUBRIC, type Rubric } from '../rubric/index.js';
+import { DEFAULT_RUBRIC, type Rubric, submissionWarnings } from '../rubric/index.js';
 import { validateSubmission } from '../spec/index.js';
 import type { ValidationResult } from '../spec/types.js';
 import {
@@ -145,7 +145,13 @@ async function submit(
     throw error;
   }
   deps.log?.({ event: 'submitted', student, id });
-  return respond(201, { id, status: 'queued', quota: decision.state });
+  // What will cost points as it stands, the same warnings `validate` prints.
+  const warnings = submissionWarnings({
+    submission: validation.submission,
+    analyses: validation.experiments,
+    rubric,
+  });
+  return respond(201, { id, status: 'queued', quota: decision.state, warnings });
 }
 
 async function currentQuota(student: string, now: number, deps: ApiDeps): Promise<QuotaState> {

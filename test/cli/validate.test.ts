@@ -50,6 +50,12 @@ const CASES = [
     err: 'unknown option --yaml; --help lists the options',
   },
   {
+    description: 'a valid file that loses points as it stands',
+    data: ['validate', 'tiny.json'],
+    code: 0,
+    out: 'Valid, but it loses points as it stands (2 warnings):\n  ! the final network "tiny" has 1 Conv2d layer: task 3.1 (3 points) gives full marks from 2.',
+  },
+  {
     description: 'an ONNX model instead of a submission',
     data: ['validate', '../../test/fixtures/import-onnx/convnet.onnx'],
     code: 1,
@@ -84,13 +90,30 @@ describe('autograder validate', () => {
     // Assess
     expect(exit).toBe(0);
     const report = JSON.parse(io.out()) as Record<string, unknown>;
-    expect(Object.keys(report)).toEqual(['valid', 'errors', 'experiments']);
+    expect(Object.keys(report)).toEqual(['valid', 'errors', 'warnings', 'experiments']);
     expect(report.valid).toBe(true);
     expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
     expect(report.experiments).toEqual([
       { name: 'convnet', params: 42_362, macs: expect.any(Number), output_shape: [10] },
       { name: 'convnet-small', params: 5_538, macs: expect.any(Number), output_shape: [10] },
       { name: 'convnet-tiny', params: 4_146, macs: expect.any(Number), output_shape: [10] },
+    ]);
+  });
+
+  it('lists each warning with its JSON pointer in --json mode, exit 0', async () => {
+    // Prepare
+    const io = captureIo({ cwd: examples });
+    // Act
+    const exit = await main(['validate', 'convnet.json', '--json'], io);
+    // Assess
+    expect(exit).toBe(0);
+    const report = JSON.parse(io.out()) as { warnings: Array<{ path: string; message: string }> };
+    expect(report.warnings).toEqual([
+      {
+        path: '/experiments',
+        message: expect.stringContaining('task 4.1 (2 points) needs at least 2 experiments'),
+      },
     ]);
   });
 

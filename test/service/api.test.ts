@@ -207,6 +207,11 @@ describe('autograder serve: the students API over HTTP on loopback', () => {
       status: 'queued',
       quota: { limit: QUOTA, used: 1, remaining: 2 },
     });
+    // tiny.json has one Conv2d and one experiment: both cost points, and the answer says so.
+    expect(body.warnings.map((w: { path: string }) => w.path)).toEqual([
+      '/experiments/0/layers',
+      '/experiments',
+    ]);
     const order = ['queued', 'running', 'graded'];
     expect(statuses.map((s) => order.indexOf(s))).toEqual(
       [...statuses.map((s) => order.indexOf(s))].sort(),

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
+import { DEFAULT_RUBRIC, submissionWarnings } from '../../rubric/index.js';
 import { formatValidation, validateSubmission } from '../../spec/index.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from '../parse-args.js';
@@ -31,16 +31,24 @@ export const command: Command = {
     const parsed = fileArgument(args, ['json']);
     if (parsed.help) {
       io.stdout(
-        `Usage: ${USAGE}\n\nChecks a submission against the rubric without training it.\n  --json  print {"valid", "errors": [{"path", "message"}], "experiments": [{"name", "params", "macs", "output_shape"}]}\n\nExit status: 0 valid, 1 invalid, 2 usage error or unreadable file.\n`,
+        `Usage: ${USAGE}\n\nChecks a submission against the rubric without training it.\n  --json  print {"valid", "errors": [{"path", "message"}], "warnings": [{"path", "message"}], "experiments": [{"name", "params", "macs", "output_shape"}]}\n\nA valid file can still lose points as it stands (a wrong count, one experiment only, a fraction\nfor a percentage): each such mistake is a warning, with the points at stake and the fix.\n\nExit status: 0 valid (warnings or not), 1 invalid, 2 usage error or unreadable file.\n`,
       );
       return 0;
     }
     const bytes = await readCappedFile(parsed.file, io, DEFAULT_RUBRIC.limits.max_file_bytes);
     const result = validateSubmission(bytes);
+    const warnings = result.valid
+      ? submissionWarnings({
+          submission: result.submission,
+          analyses: result.experiments,
+          rubric: DEFAULT_RUBRIC,
+        })
+      : [];
     if (parsed.flags.has('json')) {
       const report = {
         valid: result.valid,
         errors: result.errors.map(({ path: pointer, message }) => ({ path: pointer, message })),
+        warnings,
         experiments: result.experiments.map((e) => ({
           name: e.name,
           params: e.params,
@@ -51,6 +59,15 @@ export const command: Command = {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       io.stdout(formatValidation(result, parsed.file));
+      if (warnings.length > 0) {
+        const count = warnings.length;
+        io.stdout(
+          `\nValid, but it loses points as it stands (${count} ${count === 1 ? 'warning' : 'warnings'}):\n`,
+        );
+        for (const warning of warnings) {
+          io.stdout(`  ! ${warning.message}\n${warning.path ? `      at ${warning.path}\n` : ''}`);
+        }
+      }
     }
     return result.valid ? 0 : 1;
   },
