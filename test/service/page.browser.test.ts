@@ -117,6 +117,29 @@ describe.skipIf(!executable)(SUITE, () => {
     expect(posts).toEqual([]);
   });
 
+  it('warns before submitting what a valid file will lose points for, and still lets it be sent', async () => {
+    // Act: tiny.json has one Conv2d and is the only experiment.
+    await page
+      .getByLabel('Choose your submission file (.json)')
+      .setInputFiles(path.join(EXAMPLES, 'tiny.json'));
+    await page.locator('.verdict.warn').waitFor();
+    await shot('3b-valid-with-warnings');
+    // Assess
+    const warnings = await page.locator('ul.warnings li').allTextContents();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(
+      /^\/experiments\/0\/layers the final network "tiny" has 1 Conv2d layer: task 3\.1 \(3 points\)/,
+    );
+    expect(warnings[1]).toMatch(
+      /^\/experiments task 4\.1 \(2 points\) needs at least 2 experiments/,
+    );
+    expect(await page.locator('#submit-message').textContent()).toBe(
+      'tiny.json is valid, with 2 warnings about lost points; you can still submit it.',
+    );
+    expect(await page.getByRole('button', { name: 'Submit for grading' }).isDisabled()).toBe(false);
+    expect(posts).toEqual([]);
+  });
+
   it("shows a picked valid file's layers and budget, submits it, and follows it to the score and curves", async () => {
     // Prepare
     const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
 import type { ExperimentRecord, ResultFile } from '../../rubric/types.js';
+import { submissionWarnings } from '../../rubric/warnings.js';
 import { summarizeSubmission } from '../../spec/index.js';
 import type { SpecError } from '../../spec/types.js';
 import type { SummaryTable } from '../../spec/validate.js';
@@ -199,6 +200,12 @@ function checkBytes(fileName: string, bytes: Uint8Array, fix?: string): void {
   }
   pending = { name: file.name, bytes };
   const final = result.submission.final;
+  // What the file will lose points for as it stands: the same warnings `validate` prints.
+  const warnings = submissionWarnings({
+    submission: result.submission,
+    analyses: result.experiments,
+    rubric,
+  });
   replaceChildren(
     check,
     el(
@@ -207,18 +214,45 @@ function checkBytes(fileName: string, bytes: Uint8Array, fix?: string): void {
       el('strong', {}, `${file.name} is valid.`),
       ` ${plural(result.experiments.length, 'experiment')}; "${final}" is graded as your final network.`,
     ),
+    ...(warnings.length > 0
+      ? [
+          el(
+            'div',
+            { class: 'verdict warn' },
+            el(
+              'strong',
+              {},
+              `But it loses points as it stands (${plural(warnings.length, 'warning')}).`,
+            ),
+            ' You can still submit it; each warning says how to keep the points.',
+          ),
+          problemList(warnings, 'warnings', 'Warnings'),
+        ]
+      : []),
     budgetTable(tables, final),
     ...tables.map((t) => layerTable(t, false, t.name === final)),
   );
-  message.textContent = `${file.name} is valid and ready to submit.`;
+  message.textContent =
+    warnings.length > 0
+      ? `${file.name} is valid, with ${plural(warnings.length, 'warning')} about lost points; you can still submit it.`
+      : `${file.name} is valid and ready to submit.`;
   updateSubmitButton();
 }
 
 function errorList(errors: SpecError[]): HTMLElement {
+  return problemList(errors, 'errors', 'Problems');
+}
+
+/** Errors or warnings, each at its JSON path. */
+function problemList(
+  items: ReadonlyArray<{ path: string; message: string }>,
+  kind: 'errors' | 'warnings',
+  label: string,
+): HTMLElement {
   return el(
     'ul',
-    { class: 'errors', 'aria-label': 'Problems' },
-    ...errors.map((error) =>
+    { class: kind, 'aria-label': label },
+    ...items.map((error) =>
       el(
         'li',
         {},
