@@ -189,4 +189,33 @@ describe.skipIf(!executable)(SUITE, () => {
     expect(await page.locator('#history-table tbody tr').getAttribute('aria-current')).toBe('true');
     expect(problems).toEqual([]);
   });
+
+  it('sends one submission at a time and matches the answer to the file that was sent', async () => {
+    // Prepare: hold each POST 800 ms, so a second file can be picked while the first is sent.
+    const before = posts.length;
+    await page.route('**/api/submissions', async (route) => {
+      if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    const submitButton = page.getByRole('button', { name: 'Submit for grading' });
+    const message = page.locator('#submit-message');
+    const chooser = page.getByLabel('Choose your submission file (.json)');
+    // Act
+    await chooser.setInputFiles(path.join(EXAMPLES, 'tiny.json'));
+    await page.locator('.verdict.ok').waitFor();
+    await submitButton.click();
+    await chooser.setInputFiles(path.join(EXAMPLES, 'three-experiments.json'));
+    await page.getByText('three-experiments.json is valid.').waitFor();
+    const disabledWhileSending = await submitButton.isDisabled();
+    await page.getByText('tiny.json was submitted; its status is below.').waitFor();
+    const secondStillReady = await page.getByText('three-experiments.json is valid.').isVisible();
+    await submitButton.click();
+    await page.getByText('three-experiments.json was submitted; its status is below.').waitFor();
+    await page.unroute('**/api/submissions');
+    // Assess
+    expect(disabledWhileSending).toBe(true);
+    expect(secondStillReady).toBe(true);
+    expect(posts.length - before).toBe(2);
+    expect(problems).toEqual([]);
+  });
 });

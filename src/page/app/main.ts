@@ -24,6 +24,8 @@ let token: string | null = null;
 let quota: Quota | null = null;
 /** The checked file's bytes when it is valid, ready to send. */
 let pending: { name: string; bytes: Uint8Array } | null = null;
+/** A submission on its way: one at a time, and its answer belongs to the file that was sent. */
+let sending: { name: string; bytes: Uint8Array } | null = null;
 /** Which submission is open; a newer open stops the older one's polling. */
 let openGeneration = 0;
 let openId: string | null = null;
@@ -135,7 +137,8 @@ function showQuota(next: Quota): void {
 }
 
 function updateSubmitButton(): void {
-  byId<HTMLButtonElement>('submit').disabled = !pending || (quota !== null && quota.remaining <= 0);
+  byId<HTMLButtonElement>('submit').disabled =
+    sending !== null || !pending || (quota !== null && quota.remaining <= 0);
 }
 
 // --- Checking a file in the browser -------------------------------------------------------
@@ -368,47 +371,56 @@ function layerTable(
 // --- Submitting and following a submission -------------------------------------------------
 
 async function submit(): Promise<void> {
-  if (!token || !pending) return;
-  const button = byId<HTMLButtonElement>('submit');
+  if (!token || !pending || sending) return;
+  const sent = pending;
+  sending = sent;
   const message = byId('submit-message');
-  button.disabled = true;
-  message.textContent = `Sending ${pending.name}…`;
-  const answer = await call<{ id: string; quota: Quota; errors?: SpecError[] }>(
-    token,
-    'POST',
-    '/api/submissions',
-    pending.bytes,
-  );
-  switch (answer.status) {
-    case 201:
-      // The status line below follows the submission; this message must not go stale beside it.
-      message.textContent = `${pending.name} was submitted; its status is below.`;
-      pending = null;
-      // The check was for this file; the submission below is what matters now.
-      replaceChildren(byId('check'));
-      byId<HTMLInputElement>('file').value = '';
-      showQuota(answer.body.quota);
-      openId = answer.body.id;
-      await refreshHistory();
-      void openSubmission(answer.body.id, true);
-      return;
-    case 400:
-      pending = null;
-      message.textContent = 'The service found problems with the file; nothing was graded.';
-      replaceChildren(byId('check'), errorList(answer.body.errors ?? []));
-      break;
-    case 401:
-      signOut();
-      byId('token-error').textContent = answer.body.error ?? 'Your token was not accepted.';
-      return;
-    case 429:
-      message.textContent = answer.body.error ?? 'You have no submissions left today.';
-      if ('quota' in answer.body && answer.body.quota) showQuota(answer.body.quota);
-      break;
-    default:
-      message.textContent = answer.body.error ?? `The service answered ${answer.status}.`;
-  }
   updateSubmitButton();
+  message.textContent = `Sending ${sent.name}…`;
+  try {
+    const answer = await call<{ id: string; quota: Quota; errors?: SpecError[] }>(
+      token,
+      'POST',
+      '/api/submissions',
+      sent.bytes,
+    );
+    // A file picked while this one was on its way stays checked and ready: it is not this one.
+    const still = pending === sent;
+    switch (answer.status) {
+      case 201:
+        // The status line below follows the submission; this message must not go stale beside it.
+        message.textContent = `${sent.name} was submitted; its status is below.`;
+        if (still) {
+          pending = null;
+          // The check was for this file; the submission below is what matters now.
+          replaceChildren(byId('check'));
+          byId<HTMLInputElement>('file').value = '';
+        }
+        showQuota(answer.body.quota);
+        openId = answer.body.id;
+        await refreshHistory();
+        void openSubmission(answer.body.id, true);
+        return;
+      case 400:
+        if (still) pending = null;
+        message.textContent = `The service found problems with ${sent.name}; nothing was graded.`;
+        if (still) replaceChildren(byId('check'), errorList(answer.body.errors ?? []));
+        break;
+      case 401:
+        signOut();
+        byId('token-error').textContent = answer.body.error ?? 'Your token was not accepted.';
+        return;
+      case 429:
+        message.textContent = answer.body.error ?? 'You have no submissions left today.';
+        if ('quota' in answer.body && answer.body.quota) showQuota(answer.body.quota);
+        break;
+      default:
+        message.textContent = answer.body.error ?? `The service answered ${answer.status}.`;
+    }
+  } finally {
+    sending = null;
+    updateSubmitButton();
+  }
 }
 
 async function openSubmission(id: string, focus: boolean): Promise<void> {
