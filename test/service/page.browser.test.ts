@@ -218,4 +218,36 @@ describe.skipIf(!executable)(SUITE, () => {
     expect(posts.length - before).toBe(2);
     expect(problems).toEqual([]);
   });
+
+  it('says a valid file must wait when the quota is used up, instead of "ready to submit"', async () => {
+    // Prepare: the service answers that all 3 of the day's submissions are used.
+    const frees = new Date(Date.now() + 3_600_000).toISOString();
+    await page.route('**/api/submissions', async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      return route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          student: 'alice',
+          quota: { limit: 3, used: 3, remaining: 0, resets_at: frees },
+          submissions: [],
+        }),
+      });
+    });
+    await page.reload();
+    await page.getByText('none left').waitFor();
+    // Act
+    await page
+      .getByLabel('Choose your submission file (.json)')
+      .setInputFiles(path.join(EXAMPLES, 'three-experiments.json'));
+    await page.locator('.verdict.ok').waitFor();
+    const text = await page.locator('#submit-message').textContent();
+    const disabled = await page.getByRole('button', { name: 'Submit for grading' }).isDisabled();
+    await page.unroute('**/api/submissions');
+    // Assess
+    expect(text).toMatch(
+      /^three-experiments\.json is valid, but you have no submissions left until .+: submit it then\.$/,
+    );
+    expect(text).not.toContain('ready to submit');
+    expect(disabled).toBe(true);
+  });
 });

@@ -235,8 +235,10 @@ function checkBytes(fileName: string, bytes: Uint8Array, fix?: string): void {
     budgetTable(tables, final),
     ...tables.map((t) => layerTable(t, false, t.name === final)),
   );
-  message.textContent =
-    warnings.length > 0
+  const noneLeft = quota !== null && quota.remaining <= 0;
+  message.textContent = noneLeft
+    ? `${file.name} is valid, but you have no submissions left${quota?.resets_at ? ` until ${when(quota.resets_at)}` : ''}: submit it then.`
+    : warnings.length > 0
       ? `${file.name} is valid, with ${plural(warnings.length, 'warning')} about lost points; you can still submit it.`
       : `${file.name} is valid and ready to submit.`;
   updateSubmitButton();
