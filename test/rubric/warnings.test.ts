@@ -69,7 +69,8 @@ const CASES: Array<{ description: string; data: Submission; warnings: Array<[str
     description: 'two experiments reporting, one not: 4.1 still needs two that do',
     data: changed((s) => {
       s.experiments = s.experiments.slice(0, 2);
-      delete (s.experiments[1]?.reported as { test_accuracy?: number }).test_accuracy;
+      const reported = s.experiments[1]?.reported;
+      if (reported) delete reported.test_accuracy;
     }),
     warnings: [
       ['/experiments', '1 does here, so it gives 0. Report both figures for each experiment.'],

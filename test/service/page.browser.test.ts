@@ -198,7 +198,6 @@ describe.skipIf(!executable)(SUITE, () => {
       await route.continue();
     });
     const submitButton = page.getByRole('button', { name: 'Submit for grading' });
-    const message = page.locator('#submit-message');
     const chooser = page.getByLabel('Choose your submission file (.json)');
     // Act
     await chooser.setInputFiles(path.join(EXAMPLES, 'tiny.json'));
