@@ -170,6 +170,12 @@ describe.skipIf(!executable)(SUITE, () => {
     // Nothing beside the graded result still says it waits.
     expect(await page.locator('#submit-message').textContent()).not.toMatch(/queued|waiting/i);
     expect(await page.locator('#tasks tbody tr').count()).toBe(4);
+    // The score is said once (the status line), and the table says how training went.
+    expect(await page.getByText(/Score: /).count()).toBe(0);
+    expect(await page.locator('#experiments thead th').nth(1).textContent()).toBe('training');
+    expect(await page.locator('#experiments tbody td').first().textContent()).toBe('trained');
+    // 128 generated images: the result says at its top that it is a trial, not a grade.
+    expect(await page.locator('#result > :first-child').getAttribute('id')).toBe('trial');
     expect(await page.locator('#experiments tbody tr').count()).toBe(3);
     expect(await page.locator('#chart-loss path.line').count()).toBe(3);
     expect(await page.locator('#chart-accuracy path.line').count()).toBe(3);
@@ -182,7 +188,7 @@ describe.skipIf(!executable)(SUITE, () => {
     await page.reload();
     await page.getByText('Signed in as alice').waitFor();
     await page.getByRole('button', { name: /^Open the submission of/ }).click();
-    await page.locator('#score').waitFor();
+    await page.locator('#tasks').waitFor();
     await shot('7-history-reopened');
     // Assess
     expect(await page.locator('#sign-in').isHidden()).toBe(true);

@@ -1,4 +1,5 @@
 import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
+import { trialOf } from '../../rubric/trial.js';
 import type { ExperimentRecord, ResultFile } from '../../rubric/types.js';
 import { submissionWarnings } from '../../rubric/warnings.js';
 import { summarizeSubmission } from '../../spec/index.js';
@@ -504,15 +505,20 @@ function renderResult(detail: SubmissionDetail): void {
   }
   const extra = result.extra_data;
   const parts: Array<Node | null> = [];
+  // First, under the status line: a trial's score is not a grade.
+  const trial = extra.trial ?? trialOf(extra.dataset);
+  if (trial) {
+    parts.push(
+      el('p', { class: 'help', id: 'trial' }, `A trial run, not a grade: ${trial.reason}.`),
+    );
+  }
   if (extra.outcome === 'rejected') {
     parts.push(el('h3', {}, 'Problems with the file'), errorList(extra.errors));
   }
   if (extra.failure) {
     parts.push(el('div', { class: 'verdict bad' }, extra.failure.message));
   }
-  if (extra.complete && extra.outcome !== 'rejected') {
-    parts.push(el('p', { class: 'score', id: 'score' }, `Score: ${score(result)}`));
-  }
+  // The score is the status line's ("Graded: 5 of 8 points."): said once, above the tasks.
   // A checkpoint's task scores would only say "not trained yet": tasks show once graded.
   if (result.tests.length > 0 && extra.complete && extra.outcome !== 'rejected') {
     parts.push(tasksTable(result));
@@ -520,15 +526,6 @@ function renderResult(detail: SubmissionDetail): void {
   if (extra.experiments.length > 0) {
     parts.push(experimentsTable(extra.experiments));
     parts.push(curves(extra.experiments));
-  }
-  if (extra.dataset?.slice) {
-    parts.push(
-      el(
-        'p',
-        { class: 'help' },
-        `Graded on a slice of the data (${count(extra.dataset.train_images)} training, ${count(extra.dataset.test_images)} test images): a trial, not a grade.`,
-      ),
-    );
   }
   replaceChildren(node, ...parts);
 }
@@ -565,6 +562,15 @@ function tasksTable(result: ResultFile): HTMLElement {
   );
 }
 
+/** How an experiment's training ended, in the words the table shows. */
+const TRAINING_WORDS: Record<ExperimentRecord['status'], string> = {
+  ok: 'trained',
+  diverged: 'diverged',
+  timeout: 'stopped at the time limit',
+  error: 'failed',
+  not_run: 'not trained yet',
+};
+
 function experimentsTable(experiments: ExperimentRecord[]): HTMLElement {
   return el(
     'table',
@@ -577,7 +583,8 @@ function experimentsTable(experiments: ExperimentRecord[]): HTMLElement {
         'tr',
         {},
         el('th', { scope: 'col' }, 'experiment'),
-        el('th', { scope: 'col' }, 'status'),
+        // How training went, not whether the claims held: task 4.1's row says that.
+        el('th', { scope: 'col' }, 'training'),
         el('th', { scope: 'col', class: 'num' }, 'parameters: reported'),
         el('th', { scope: 'col', class: 'num' }, 'true'),
         el('th', { scope: 'col', class: 'num' }, 'test accuracy: reported'),
@@ -598,8 +605,8 @@ function experimentsTable(experiments: ExperimentRecord[]): HTMLElement {
             e.status === 'not_run'
               ? 'not trained yet'
               : e.message
-                ? `${e.status}: ${e.message}`
-                : e.status,
+                ? `${TRAINING_WORDS[e.status]}: ${e.message}`
+                : TRAINING_WORDS[e.status],
           ),
           el('td', { class: 'num' }, e.reported.params === null ? '—' : count(e.reported.params)),
           el('td', { class: 'num' }, count(e.params)),
