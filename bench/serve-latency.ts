@@ -12,10 +12,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { main } from '../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../src/data/index.js';
 import { quantile } from '../src/fairness/index.js';
 import { startServe } from '../test/helpers/serve-process.js';
+import { addStudent } from '../test/helpers/students.js';
 
 const { values } = parseArgs({
   options: {
@@ -87,16 +87,7 @@ try {
   const data = path.join(root, 'cifar');
   await writeCifar10Dir(data, syntheticCifar10({ train: 300, test: 100, seed: 3 }));
   const state = path.join(root, 'state');
-  let token = '';
-  await main(['students', 'add', 'alice', '--state', state], {
-    stdout: (text) => {
-      token = text.split('\t')[1]?.trim() ?? token;
-    },
-    stderr: () => {},
-    isTTY: false,
-    env: process.env,
-    cwd: root,
-  });
+  const token = await addStudent(state);
   const serve = await startServe([
     '--port',
     '0',

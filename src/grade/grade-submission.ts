@@ -111,13 +111,14 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
     await write(failed);
     return failed;
   }
+  const trial = trialOf(setup.dataset);
   deps.onEvent?.({
     type: 'ready',
     backend: setup.backend,
     trainImages: setup.data.train.count,
     testImages: setup.data.test.count,
     baseline: setup.baseline.source,
-    trial: trialOf(setup.dataset),
+    trial,
   });
 
   const seed = deps.seed ?? rubric.training.seed;
@@ -200,7 +201,7 @@ export async function gradeSubmission(input: GradeInput, deps: GradeDeps): Promi
   // experiments the planner names pay for it, and the runs share the lanes like experiments.
   // A trial's figures cannot match full-data claims, so re-checking them would only cost runs.
   const rechecks =
-    deps.signal?.aborted || trialOf(setup.dataset)
+    deps.signal?.aborted || trial
       ? []
       : planRechecks({ rubric, experiments: records, baseline: setup.baseline, seed });
   if (rechecks.length > 0) {

@@ -44,7 +44,13 @@ export { maxScore, scoreRubric, totalScore } from './score.js';
 export { FAILURE_REASON_TEXT, renderResultMarkdown } from './summary-markdown.js';
 export { renderResultText } from './summary-text.js';
 export { jobTimeLimitSeconds, maxTrainingRuns } from './time-budget.js';
-export { FULL_TEST_IMAGES, FULL_TRAIN_IMAGES, isTrialResult, trialOf } from './trial.js';
+export {
+  FULL_TEST_IMAGES,
+  FULL_TRAIN_IMAGES,
+  isTrialResult,
+  trialOf,
+  trialOfResult,
+} from './trial.js';
 export * from './types.js';
 export {
   type SubmissionWarning,

@@ -9,7 +9,7 @@ import {
   formatScore,
   markdownCode,
 } from './format.js';
-import { trialOf } from './trial.js';
+import { trialOfResult } from './trial.js';
 import type { ExperimentRecord, FailureReason, ResultFile } from './types.js';
 
 /** Words for each failure reason, completing "The grading job stopped: ...". */
@@ -77,7 +77,7 @@ function runDescription(result: Omit<ResultFile, 'output'>): string[] {
     lines.push(
       `Reproduced with TensorFlow.js ${escapeMarkdown(x.backend.version)} on the ${escapeMarkdown(x.backend.name)} backend (device: ${escapeMarkdown(x.backend.device)}), seed ${x.seed ?? '–'}: ${x.epochs ?? '–'} epochs on ${formatCount(x.dataset.train_images)} training images, tested on ${formatCount(x.dataset.test_images)}.`,
     );
-    const trial = x.trial ?? trialOf(x.dataset);
+    const trial = trialOfResult(x);
     if (trial) lines.push('', `**A trial run, not a grade:** ${escapeMarkdown(trial.reason)}.`);
   }
   if (x.baseline) {

@@ -7,7 +7,7 @@ import {
   formatScore,
 } from './format.js';
 import { FAILURE_REASON_TEXT } from './summary-markdown.js';
-import { trialOf } from './trial.js';
+import { trialOfResult } from './trial.js';
 import type { ResultFile } from './types.js';
 
 /** Left-aligned columns, two spaces apart; numbers right-aligned where `right` says so. */
@@ -42,7 +42,7 @@ export function renderResultText(result: ResultFile): string {
   } else {
     lines.push(`Score: ${score}`);
   }
-  const trial = x.trial ?? trialOf(x.dataset);
+  const trial = trialOfResult(x);
   if (x.backend && x.dataset) {
     const slice = trial ? ' (a trial run, not a grade)' : '';
     lines.push(

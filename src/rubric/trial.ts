@@ -20,7 +20,13 @@ export function trialOf(dataset: DatasetRecord | null): TrialRecord | null {
   };
 }
 
-/** A result from a trial run; files written before trials were recorded are told by their data. */
+/** A result's trial, if it was one; files written before trials were recorded are told by their data. */
+export function trialOfResult(
+  extra: Pick<ResultFile['extra_data'], 'trial' | 'dataset'>,
+): TrialRecord | null {
+  return extra.trial ?? trialOf(extra.dataset);
+}
+
 export function isTrialResult(result: ResultFile): boolean {
-  return (result.extra_data.trial ?? trialOf(result.extra_data.dataset)) !== null;
+  return trialOfResult(result.extra_data) !== null;
 }

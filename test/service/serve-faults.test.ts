@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { syntheticCifar10 } from '../../src/data/index.js';
 import { type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
 import { startLocalService } from '../../src/service/local-service.js';
 import { createFileSystemStateStore, uploadIdentity } from '../../src/state/index.js';
 import { FileSystemObjectStore, type ObjectStore, StorageError } from '../../src/storage/index.js';
 import { fakeTrainer } from '../fixtures/grade/fake-trainer.js';
-import { captureIo } from '../helpers/io.js';
+import { addStudent } from '../helpers/students.js';
 
 const TINY = fileURLToPath(new URL('../../rubric/examples/tiny.json', import.meta.url));
 const BACKEND = {
@@ -49,9 +48,7 @@ describe('serve on a disk that fills up, and after a crash mid-claim', () => {
   it('ends a job whose result could not be written with one failure result once space frees, saying why', async () => {
     // Prepare
     const state = path.join(root, 'state');
-    const io = captureIo();
-    expect(await main(['students', 'add', 'alice', '--state', state], io)).toBe(0);
-    const token = io.out().split('\t')[1]?.trim() ?? '';
+    const token = await addStudent(state);
     const files = fillingStore(path.join(state, 'files'));
     const service = await startLocalService({
       stateDir: state,
@@ -100,8 +97,7 @@ describe('serve on a disk that fills up, and after a crash mid-claim', () => {
   it("grades an upload whose intake died mid-claim, once the dead claimer's lease has expired", async () => {
     // Prepare: what a serve killed between claiming an upload and queueing its job leaves behind.
     const state = path.join(root, 'mid-claim');
-    const io = captureIo();
-    expect(await main(['students', 'add', 'alice', '--state', state], io)).toBe(0);
+    await addStudent(state);
     const id = '20261208T010203004Z-deadbeef';
     const key = `submissions/alice/${id}.json`;
     const files = new FileSystemObjectStore(path.join(state, 'files'));

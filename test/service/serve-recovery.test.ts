@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { syntheticCifar10, writeCifar10Dir } from '../../src/data/index.js';
 import { type ResultFile, resultSchemaErrors } from '../../src/rubric/index.js';
-import { captureIo } from '../helpers/io.js';
 import { startServe } from '../helpers/serve-process.js';
+import { addStudent } from '../helpers/students.js';
 
 const TINY = fileURLToPath(new URL('../../rubric/examples/tiny.json', import.meta.url));
 const CONVNET = fileURLToPath(new URL('../../rubric/examples/convnet.json', import.meta.url));
@@ -30,12 +29,6 @@ interface Answer {
   result: ResultFile | null;
 }
 
-async function tokenFor(state: string): Promise<string> {
-  const io = captureIo();
-  expect(await main(['students', 'add', 'alice', '--state', state], io)).toBe(0);
-  return io.out().split('\t')[1]?.trim() ?? '';
-}
-
 async function until(what: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!(await what())) {
@@ -48,7 +41,7 @@ describe('serve finishes what a crash interrupted', () => {
   it('after kill -9 mid-training, a restart on the same state grades every accepted upload, one result each', async () => {
     // Prepare: one submission training, one waiting behind it.
     const state = path.join(root, 'state');
-    const token = await tokenFor(state);
+    const token = await addStudent(state);
     const auth = { authorization: `Bearer ${token}` };
     const args = ['--port', '0', '--state', state, '--data', data, '--backend', 'wasm'];
     const first = await startServe(args);

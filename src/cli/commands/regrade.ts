@@ -74,29 +74,9 @@ async function regradeLocally(
   const flags = trainingFlags(values, io);
   await ensureTrainingData(flags, io);
   const setup = sharedSetup(flags);
-  const parallel = trainingWorkers(values.workers, setup, io);
-  try {
-    return await regradeOnWorkers(dir, resultsDir, targets, previous, flags, setup, parallel, io);
-  } finally {
-    await parallel.close();
-  }
-}
-
-async function regradeOnWorkers(
-  dir: string,
-  resultsDir: string,
-  targets: readonly RegradeTarget[],
-  previous: Map<string, ReportRow>,
-  flags: ReturnType<typeof trainingFlags>,
-  setup: ReturnType<typeof sharedSetup>,
-  parallel: ReturnType<typeof trainingWorkers>,
-  io: CliIo,
-): Promise<number> {
   const reporter = createProgressReporter({ isTTY: io.isTTY, write: io.stdout });
-  const deps: Omit<GradeDeps, 'writeResult'> = {
+  const deps: Omit<GradeDeps, 'writeResult' | 'train' | 'concurrency'> = {
     ...setup,
-    train: parallel.train,
-    concurrency: parallel.concurrency,
     slice: flags.slice,
     seed: flags.seed,
     lookupCalibration: calibrationLookup(flags.cacheDir),
@@ -122,15 +102,21 @@ async function regradeOnWorkers(
       path.join(resultsDir, ...key.split('/')),
     );
   }
-  const graded = await gradeFiles({
-    files: [...resultFiles.keys()],
-    resultFileFor: (file) => resultFiles.get(file) ?? file,
-    sourceFor: (file) => path.relative(dir, file).split(path.sep).join('/'),
-    deps,
-    concurrency: parallel.concurrency,
-    onFileStart: (file, index, total) =>
-      io.stdout(`(${index + 1}/${total}) Regrading ${shownPath(io, file)}\n`),
-  });
+  const parallel = trainingWorkers(values.workers, setup, io);
+  let graded: Awaited<ReturnType<typeof gradeFiles>>;
+  try {
+    graded = await gradeFiles({
+      files: [...resultFiles.keys()],
+      resultFileFor: (file) => resultFiles.get(file) ?? file,
+      sourceFor: (file) => path.relative(dir, file).split(path.sep).join('/'),
+      deps: { ...deps, train: parallel.train, concurrency: parallel.concurrency },
+      concurrency: parallel.concurrency,
+      onFileStart: (file, index, total) =>
+        io.stdout(`(${index + 1}/${total}) Regrading ${shownPath(io, file)}\n`),
+    });
+  } finally {
+    await parallel.close();
+  }
   io.stdout(
     `\nRegraded ${graded.length} submission${graded.length === 1 ? '' : 's'} with rubric ${DEFAULT_RUBRIC.version}:\n`,
   );

@@ -1,5 +1,5 @@
 import { DEFAULT_RUBRIC } from '../../rubric/default-rubric.js';
-import { trialOf } from '../../rubric/trial.js';
+import { trialOfResult } from '../../rubric/trial.js';
 import type { ExperimentRecord, ResultFile } from '../../rubric/types.js';
 import { submissionWarnings } from '../../rubric/warnings.js';
 import { summarizeSubmission } from '../../spec/index.js';
@@ -25,8 +25,8 @@ let token: string | null = null;
 let quota: Quota | null = null;
 /** The checked file's bytes when it is valid, ready to send. */
 let pending: { name: string; bytes: Uint8Array } | null = null;
-/** A submission on its way: one at a time, and its answer belongs to the file that was sent. */
-let sending: { name: string; bytes: Uint8Array } | null = null;
+/** A submission is on its way: one at a time, and its answer belongs to the file that was sent. */
+let sending = false;
 /** Which submission is open; a newer open stops the older one's polling. */
 let openGeneration = 0;
 let openId: string | null = null;
@@ -139,7 +139,7 @@ function showQuota(next: Quota): void {
 
 function updateSubmitButton(): void {
   byId<HTMLButtonElement>('submit').disabled =
-    sending !== null || !pending || (quota !== null && quota.remaining <= 0);
+    sending || !pending || (quota !== null && quota.remaining <= 0);
 }
 
 // --- Checking a file in the browser -------------------------------------------------------
@@ -376,7 +376,7 @@ function layerTable(
 async function submit(): Promise<void> {
   if (!token || !pending || sending) return;
   const sent = pending;
-  sending = sent;
+  sending = true;
   const message = byId('submit-message');
   updateSubmitButton();
   message.textContent = `Sending ${sent.name}…`;
@@ -421,7 +421,7 @@ async function submit(): Promise<void> {
         message.textContent = answer.body.error ?? `The service answered ${answer.status}.`;
     }
   } finally {
-    sending = null;
+    sending = false;
     updateSubmitButton();
   }
 }
@@ -506,7 +506,7 @@ function renderResult(detail: SubmissionDetail): void {
   const extra = result.extra_data;
   const parts: Array<Node | null> = [];
   // First, under the status line: a trial's score is not a grade.
-  const trial = extra.trial ?? trialOf(extra.dataset);
+  const trial = trialOfResult(extra);
   if (trial) {
     parts.push(
       el('p', { class: 'help', id: 'trial' }, `A trial run, not a grade: ${trial.reason}.`),
@@ -602,11 +602,9 @@ function experimentsTable(experiments: ExperimentRecord[]): HTMLElement {
           el(
             'td',
             {},
-            e.status === 'not_run'
-              ? 'not trained yet'
-              : e.message
-                ? `${TRAINING_WORDS[e.status]}: ${e.message}`
-                : TRAINING_WORDS[e.status],
+            e.message && e.status !== 'not_run'
+              ? `${TRAINING_WORDS[e.status]}: ${e.message}`
+              : TRAINING_WORDS[e.status],
           ),
           el('td', { class: 'num' }, e.reported.params === null ? '—' : count(e.reported.params)),
           el('td', { class: 'num' }, count(e.params)),
